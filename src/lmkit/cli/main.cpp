@@ -1,0 +1,90 @@
+// The `lmkit` command: global flags, every registered subcommand, and the exit-code policy of
+// DESIGN.md — 0 success, 2 usage errors, 1 failures; messages on stderr name the input at fault.
+#include <cstdio>
+#include <map>
+
+#include <fmt/format.h>
+
+#include "lmkit/cli/command.hpp"
+#include "lmkit/util/error.hpp"
+#include "lmkit/util/progress.hpp"
+#include "lmkit/util/thread_pool.hpp"
+
+namespace lmkit::cli {
+
+namespace {
+
+std::map<std::string, CommandSetup>& registry() {
+  static std::map<std::string, CommandSetup> commands;
+  return commands;
+}
+
+GlobalOptions g_options;
+
+}  // namespace
+
+bool register_command(std::string name, CommandSetup setup) {
+  registry().emplace(std::move(name), std::move(setup));
+  return true;
+}
+
+const GlobalOptions& global_options() { return g_options; }
+
+void setup_all_commands(CLI::App& app) {
+  for (auto& [name, setup] : registry()) setup(app);
+}
+
+}  // namespace lmkit::cli
+
+int main(int argc, char** argv) {
+  using namespace lmkit;
+  CLI::App app{"lmkit: ∞-gram and transformer language models in C++", "lmkit"};
+  app.set_version_flag("--version", std::string("lmkit ") + LMKIT_VERSION);
+  app.require_subcommand(1);
+  app.fallthrough();
+  auto& options = const_cast<cli::GlobalOptions&>(cli::global_options());
+  app.add_flag("-q,--quiet", options.quiet, "No progress bars or informational messages");
+  app.add_option("--threads", options.threads, "Worker threads (default: all cores)")
+      ->check(CLI::NonNegativeNumber);
+  app.parse_complete_callback([&] {
+    ProgressBar::set_quiet(options.quiet);
+    ThreadPool::set_default_threads(options.threads);
+  });
+  cli::setup_all_commands(app);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::RequiredError& e) {
+    // CLI11 checks "a subcommand is required" before it complains about leftover words, so an
+    // unknown command would be reported as a missing one; name it instead.
+    if (app.remaining_size() > 0) {
+      std::fprintf(stderr, "lmkit: usage error: unknown command '%s'\nRun 'lmkit --help' for the list.\n",
+                   app.remaining().front().c_str());
+    } else {
+      std::fprintf(stderr, "lmkit: usage error: %s\nRun with --help for more information.\n", e.what());
+    }
+    return 2;
+  } catch (const CLI::ParseError& e) {
+    std::fprintf(stderr, "lmkit: usage error: %s\nRun with --help for more information.\n", e.what());
+    return 2;
+  } catch (const UsageError& e) {
+    std::fprintf(stderr, "lmkit: usage error: %s\n", e.what());
+    return 2;
+  } catch (const Error& e) {
+    std::fprintf(stderr, "lmkit: error: %s\n", e.what());
+    return 1;
+  } catch (const std::bad_alloc&) {
+    std::fprintf(stderr, "lmkit: error: out of memory\n");
+    return 1;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "lmkit: error: %s\n", e.what());
+    return 1;
+  }
+  return 0;
+}

@@ -1,0 +1,166 @@
+#include "lmkit/util/atomic_file.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+
+#include "lmkit/util/error.hpp"
+
+namespace lmkit {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr std::size_t kBufferBytes = std::size_t{1} << 20;
+
+std::string parent_of(const std::string& path) {
+  fs::path parent = fs::path(path).parent_path();
+  return parent.empty() ? std::string(".") : parent.string();
+}
+
+// ".NAME.partial-XXXXXX" beside `path`: hidden, and recognisable as debris of an unfinished write.
+std::string temp_template(const std::string& path) {
+  fs::path p(path);
+  return (fs::path(parent_of(path)) / ("." + p.filename().string() + ".partial-XXXXXX")).string();
+}
+
+}  // namespace
+
+void fsync_directory(const std::string& path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) fail("cannot open directory {} to sync it: {}", path, errno_message(errno));
+  int rc = ::fsync(fd);
+  int saved = errno;
+  ::close(fd);
+  if (rc != 0) fail("cannot sync directory {}: {}", path, errno_message(saved));
+}
+
+AtomicFile::AtomicFile(std::string path) : path_(std::move(path)) {
+  if (path_.empty()) fail("cannot write a file with an empty name");
+  if (fs::is_directory(path_)) fail("cannot write {}: it is a directory", path_);
+  std::string name = temp_template(path_);
+  fd_ = ::mkostemp(name.data(), O_CLOEXEC);
+  if (fd_ < 0) fail("cannot create a temporary file for {}: {}", path_, errno_message(errno));
+  temp_path_ = name;
+  ::fchmod(fd_, 0644);
+  buffer_.reserve(kBufferBytes);
+}
+
+AtomicFile::~AtomicFile() {
+  if (fd_ >= 0) ::close(fd_);
+  if (!committed_ && !temp_path_.empty()) ::unlink(temp_path_.c_str());
+}
+
+void AtomicFile::write(const void* data, std::size_t n_bytes) {
+  if (committed_) fail("{}: write after commit", path_);
+  const char* bytes = static_cast<const char*>(data);
+  if (buffer_.size() + n_bytes > kBufferBytes) flush_buffer();
+  if (n_bytes >= kBufferBytes) {
+    // Large writes skip the buffer.
+    while (n_bytes > 0) {
+      ssize_t n = ::write(fd_, bytes, n_bytes);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) fail("cannot write {}: {}", path_, errno_message(errno));
+      bytes += n;
+      n_bytes -= static_cast<std::size_t>(n);
+      bytes_written_ += static_cast<std::uint64_t>(n);
+    }
+    return;
+  }
+  buffer_.insert(buffer_.end(), bytes, bytes + n_bytes);
+  bytes_written_ += n_bytes;
+}
+
+void AtomicFile::flush_buffer() {
+  std::size_t done = 0;
+  while (done < buffer_.size()) {
+    ssize_t n = ::write(fd_, buffer_.data() + done, buffer_.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) fail("cannot write {}: {}", path_, errno_message(errno));
+    done += static_cast<std::size_t>(n);
+  }
+  buffer_.clear();
+}
+
+void AtomicFile::commit() {
+  if (committed_) return;
+  flush_buffer();
+  if (::fsync(fd_) != 0) fail("cannot sync {}: {}", path_, errno_message(errno));
+  if (::close(fd_) != 0) {
+    fd_ = -1;
+    fail("cannot close {}: {}", path_, errno_message(errno));
+  }
+  fd_ = -1;
+  if (::rename(temp_path_.c_str(), path_.c_str()) != 0)
+    fail("cannot rename {} to {}: {}", temp_path_, path_, errno_message(errno));
+  committed_ = true;
+  fsync_directory(parent_of(path_));
+}
+
+void write_file_atomic(const std::string& path, std::string_view contents) {
+  AtomicFile file(path);
+  file.write(contents);
+  file.commit();
+}
+
+AtomicDirectory::AtomicDirectory(std::string path, bool replace_existing)
+    : path_(std::move(path)), replace_existing_(replace_existing) {
+  while (path_.size() > 1 && path_.back() == '/') path_.pop_back();
+  if (path_.empty()) fail("cannot create a directory with an empty name");
+  std::error_code ec;
+  if (fs::exists(path_, ec) && !replace_existing_)
+    fail("{} already exists; remove it or choose another output path", path_);
+  std::string parent = parent_of(path_);
+  if (!fs::is_directory(parent, ec))
+    fail("cannot create {}: parent directory {} does not exist", path_, parent);
+
+  // Clean up after earlier runs that were killed before they could remove their own temporaries.
+  std::string prefix = "." + fs::path(path_).filename().string() + ".partial-";
+  for (const auto& entry : fs::directory_iterator(parent, ec)) {
+    if (entry.path().filename().string().rfind(prefix, 0) == 0) fs::remove_all(entry.path(), ec);
+  }
+
+  std::string name = temp_template(path_);
+  if (::mkdtemp(name.data()) == nullptr)
+    fail("cannot create a temporary directory for {}: {}", path_, errno_message(errno));
+  temp_path_ = name;
+}
+
+AtomicDirectory::~AtomicDirectory() {
+  if (!committed_ && !temp_path_.empty()) {
+    std::error_code ec;
+    fs::remove_all(temp_path_, ec);
+  }
+}
+
+std::string AtomicDirectory::file(std::string_view name) const {
+  return (fs::path(temp_path_) / std::string(name)).string();
+}
+
+void AtomicDirectory::commit() {
+  if (committed_) return;
+  fsync_directory(temp_path_);
+  std::error_code ec;
+  if (fs::exists(path_, ec)) {
+    if (!replace_existing_) fail("{} appeared while it was being built; not overwriting it", path_);
+    // Move the old one aside first so that at every moment `path_` is either old or new, complete.
+    std::string old = temp_path_ + ".old";
+    if (::rename(path_.c_str(), old.c_str()) != 0)
+      fail("cannot move the old {} aside: {}", path_, errno_message(errno));
+    if (::rename(temp_path_.c_str(), path_.c_str()) != 0)
+      fail("cannot rename {} to {}: {}", temp_path_, path_, errno_message(errno));
+    fs::remove_all(old, ec);
+  } else if (::rename(temp_path_.c_str(), path_.c_str()) != 0) {
+    fail("cannot rename {} to {}: {}", temp_path_, path_, errno_message(errno));
+  }
+  committed_ = true;
+  fsync_directory(parent_of(path_));
+}
+
+}  // namespace lmkit

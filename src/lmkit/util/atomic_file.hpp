@@ -1,0 +1,74 @@
+// Writing files so that nothing lmkit writes is ever left half-done on disk. Data goes to a
+// temporary name beside the target; commit() flushes, fsyncs and renames it into place (then fsyncs
+// the directory). An AtomicFile destroyed without commit() — an exception, an early return —
+// removes its temporary file, and a process killed midway leaves only a dot-file with ".partial" in
+// its name, never a file under the target name.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace lmkit {
+
+class AtomicFile {
+ public:
+  // Creates the temporary file in the directory of `path`. Throws Error when it cannot.
+  explicit AtomicFile(std::string path);
+  AtomicFile(const AtomicFile&) = delete;
+  AtomicFile& operator=(const AtomicFile&) = delete;
+  ~AtomicFile();
+
+  void write(const void* data, std::size_t n_bytes);
+  void write(std::string_view text) { write(text.data(), text.size()); }
+  // Makes the file visible under its final name. Replaces an existing file at that path.
+  void commit();
+
+  std::uint64_t bytes_written() const { return bytes_written_; }
+  const std::string& path() const { return path_; }
+  const std::string& temp_path() const { return temp_path_; }
+
+ private:
+  void flush_buffer();
+
+  std::string path_;
+  std::string temp_path_;
+  int fd_ = -1;
+  bool committed_ = false;
+  std::vector<char> buffer_;
+  std::uint64_t bytes_written_ = 0;
+};
+
+// Writes `contents` to `path` atomically.
+void write_file_atomic(const std::string& path, std::string_view contents);
+
+// A directory built under a temporary name and renamed into place when complete; for outputs made
+// of several files (an index, a model directory). Destroyed without commit(), it deletes itself.
+class AtomicDirectory {
+ public:
+  // Fails if `path` already exists (unless replace_existing) — an existing output is never
+  // overwritten by accident. Leftover ".partial" siblings of earlier killed runs are removed.
+  explicit AtomicDirectory(std::string path, bool replace_existing = false);
+  AtomicDirectory(const AtomicDirectory&) = delete;
+  AtomicDirectory& operator=(const AtomicDirectory&) = delete;
+  ~AtomicDirectory();
+
+  // Where to write the files now; becomes `path()` after commit().
+  const std::string& temp_path() const { return temp_path_; }
+  const std::string& path() const { return path_; }
+  std::string file(std::string_view name) const;
+  void commit();
+
+ private:
+  std::string path_;
+  std::string temp_path_;
+  bool replace_existing_;
+  bool committed_ = false;
+};
+
+// fsyncs a directory so that a rename inside it survives a crash.
+void fsync_directory(const std::string& path);
+
+}  // namespace lmkit

@@ -1,0 +1,118 @@
+#include "lmkit/util/thread_pool.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <memory>
+
+namespace lmkit {
+
+namespace {
+std::atomic<std::size_t> g_default_threads{0};
+}
+
+ThreadPool::ThreadPool(std::size_t n_threads) {
+  n_threads = std::max<std::size_t>(1, n_threads);
+  workers_.reserve(n_threads - 1);
+  for (std::size_t i = 0; i + 1 < n_threads; ++i) workers_.emplace_back([this] { worker_loop(); });
+}
+
+ThreadPool::~ThreadPool() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  for (auto& worker : workers_) worker.join();
+}
+
+void ThreadPool::drain_tasks() {
+  std::unique_lock lock(mutex_);
+  while (next_task_ < n_tasks_) {
+    std::size_t index = next_task_++;
+    const auto* task = task_;
+    if (error_) {  // a task failed: the rest are counted as done without running
+      ++tasks_done_;
+      continue;
+    }
+    lock.unlock();
+    try {
+      (*task)(index);
+    } catch (...) {
+      lock.lock();
+      if (!error_) error_ = std::current_exception();
+      ++tasks_done_;
+      continue;
+    }
+    lock.lock();
+    ++tasks_done_;
+  }
+  if (tasks_done_ == n_tasks_) done_.notify_all();
+}
+
+void ThreadPool::worker_loop() {
+  std::size_t seen_generation = 0;
+  while (true) {
+    {
+      std::unique_lock lock(mutex_);
+      wake_.wait(lock, [&] { return stopping_ || generation_ != seen_generation; });
+      if (stopping_) return;
+      seen_generation = generation_;
+    }
+    drain_tasks();
+  }
+}
+
+void ThreadPool::run(std::size_t n_tasks, const std::function<void(std::size_t)>& task) {
+  if (n_tasks == 0) return;
+  std::lock_guard run_lock(run_mutex_);
+  if (workers_.empty() || n_tasks == 1) {
+    for (std::size_t i = 0; i < n_tasks; ++i) task(i);
+    return;
+  }
+  {
+    std::lock_guard lock(mutex_);
+    task_ = &task;
+    n_tasks_ = n_tasks;
+    next_task_ = 0;
+    tasks_done_ = 0;
+    error_ = nullptr;
+    ++generation_;
+  }
+  wake_.notify_all();
+  drain_tasks();
+  std::exception_ptr error;
+  {
+    std::unique_lock lock(mutex_);
+    done_.wait(lock, [&] { return tasks_done_ == n_tasks_; });
+    error = error_;
+    task_ = nullptr;
+    n_tasks_ = 0;
+  }
+  if (error) std::rethrow_exception(error);
+}
+
+void ThreadPool::parallel_for(std::size_t n, const std::function<void(std::size_t, std::size_t)>& body,
+                              std::size_t min_chunk) {
+  if (n == 0) return;
+  min_chunk = std::max<std::size_t>(1, min_chunk);
+  // A few chunks per thread balance uneven work without much scheduling cost.
+  std::size_t n_chunks = std::min((n + min_chunk - 1) / min_chunk, size() * 4);
+  std::size_t chunk = (n + n_chunks - 1) / n_chunks;
+  n_chunks = (n + chunk - 1) / chunk;
+  run(n_chunks, [&](std::size_t c) { body(c * chunk, std::min(n, (c + 1) * chunk)); });
+}
+
+void ThreadPool::set_default_threads(std::size_t n_threads) { g_default_threads.store(n_threads); }
+
+std::size_t ThreadPool::default_threads() {
+  std::size_t n = g_default_threads.load();
+  if (n == 0) n = std::max(1u, std::thread::hardware_concurrency());
+  return n;
+}
+
+ThreadPool& ThreadPool::global() {
+  static ThreadPool pool(default_threads());
+  return pool;
+}
+
+}  // namespace lmkit

@@ -1,0 +1,147 @@
+#include "lmkit/util/atomic_file.hpp"
+
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "lmkit/util/error.hpp"
+
+namespace fs = std::filesystem;
+using lmkit::AtomicDirectory;
+using lmkit::AtomicFile;
+
+namespace {
+
+struct TempDir {
+  fs::path path;
+  TempDir() {
+    std::string name = (fs::temp_directory_path() / "lmkit-test-XXXXXX").string();
+    path = ::mkdtemp(name.data());
+  }
+  ~TempDir() { fs::remove_all(path); }
+};
+
+std::string read_all(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  return buffer.str();
+}
+
+std::vector<std::string> entries(const fs::path& dir) {
+  std::vector<std::string> names;
+  for (const auto& entry : fs::directory_iterator(dir)) names.push_back(entry.path().filename().string());
+  return names;
+}
+
+}  // namespace
+
+TEST(AtomicFile, CommitMakesTheFileAppearWithAllItsBytes) {
+  TempDir dir;
+  fs::path target = dir.path / "out.bin";
+  std::string payload(3 << 20, 'x');  // larger than the internal buffer
+  for (std::size_t i = 0; i < payload.size(); ++i) payload[i] = static_cast<char>(i * 7);
+  {
+    AtomicFile file(target.string());
+    file.write("head");
+    file.write(payload);
+    EXPECT_FALSE(fs::exists(target)) << "visible before commit";
+    file.commit();
+  }
+  EXPECT_EQ(read_all(target), "head" + payload);
+  EXPECT_EQ(entries(dir.path), std::vector<std::string>{"out.bin"});
+}
+
+TEST(AtomicFile, AnExceptionMidwayLeavesNoFileAndNoTemporary) {
+  TempDir dir;
+  fs::path target = dir.path / "out.txt";
+  try {
+    AtomicFile file(target.string());
+    file.write(std::string(5000, 'a'));
+    throw std::runtime_error("producer failed halfway");
+  } catch (const std::runtime_error&) {
+  }
+  EXPECT_FALSE(fs::exists(target));
+  EXPECT_TRUE(entries(dir.path).empty());
+}
+
+TEST(AtomicFile, AFailedCommitKeepsTheOldFileIntact) {
+  TempDir dir;
+  fs::path target = dir.path / "model.json";
+  lmkit::write_file_atomic(target.string(), "old contents");
+  // A child process whose file size limit is 64 KiB: its writes fail with EFBIG partway through.
+  pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    ::signal(SIGXFSZ, SIG_IGN);
+    struct rlimit limit {
+      64 << 10, 64 << 10
+    };
+    ::setrlimit(RLIMIT_FSIZE, &limit);
+    try {
+      AtomicFile file(target.string());
+      file.write(std::string(4 << 20, 'n'));
+      file.commit();
+    } catch (const lmkit::Error& e) {
+      bool names_file = std::string(e.what()).find("model.json") != std::string::npos;
+      ::_exit(names_file ? 42 : 43);
+    }
+    ::_exit(0);
+  }
+  int status = 0;
+  ::waitpid(child, &status, 0);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 42) << "the write should fail with an error naming the file";
+  EXPECT_EQ(read_all(target), "old contents");
+  EXPECT_EQ(entries(dir.path), std::vector<std::string>{"model.json"});
+}
+
+TEST(AtomicFile, CannotWriteIntoAMissingDirectory) {
+  TempDir dir;
+  EXPECT_THROW(AtomicFile((dir.path / "no" / "such" / "file").string()), lmkit::Error);
+}
+
+TEST(AtomicDirectory, AppearsOnlyOnCommit) {
+  TempDir dir;
+  fs::path target = dir.path / "index";
+  {
+    AtomicDirectory out(target.string());
+    lmkit::write_file_atomic(out.file("a.bin"), "a");
+    EXPECT_FALSE(fs::exists(target));
+    out.commit();
+  }
+  EXPECT_EQ(read_all(target / "a.bin"), "a");
+  EXPECT_EQ(entries(dir.path), std::vector<std::string>{"index"});
+}
+
+TEST(AtomicDirectory, AbandonedBuildIsRemovedAndExistingOutputRefused) {
+  TempDir dir;
+  fs::path target = dir.path / "index";
+  {
+    AtomicDirectory out(target.string());
+    lmkit::write_file_atomic(out.file("a.bin"), "a");
+  }
+  EXPECT_TRUE(entries(dir.path).empty());
+  fs::create_directory(target);
+  try {
+    AtomicDirectory again(target.string());
+    FAIL() << "an existing output directory must be refused";
+  } catch (const lmkit::Error& e) {
+    EXPECT_NE(std::string(e.what()).find("already exists"), std::string::npos) << e.what();
+  }
+}
+
+TEST(AtomicDirectory, DebrisOfAKilledBuildIsCleanedUpByTheNext) {
+  TempDir dir;
+  fs::create_directory(dir.path / ".index.partial-abc123");
+  lmkit::write_file_atomic((dir.path / ".index.partial-abc123" / "x").string(), "junk");
+  AtomicDirectory out((dir.path / "index").string());
+  out.commit();
+  EXPECT_EQ(entries(dir.path), std::vector<std::string>{"index"});
+}

@@ -1,0 +1,37 @@
+#include "lmkit/util/thread_pool.hpp"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <numeric>
+#include <stdexcept>
+#include <vector>
+
+TEST(ThreadPool, RunsEveryTaskExactlyOnce) {
+  lmkit::ThreadPool pool(3);
+  std::vector<std::atomic<int>> hits(1000);
+  for (int round = 0; round < 5; ++round) pool.run(hits.size(), [&](std::size_t i) { hits[i]++; });
+  for (auto& h : hits) EXPECT_EQ(h.load(), 5);
+}
+
+TEST(ThreadPool, ParallelForCoversTheRangeInDisjointChunks) {
+  lmkit::ThreadPool pool(2);
+  std::vector<int> seen(12345, 0);
+  pool.parallel_for(seen.size(), [&](std::size_t begin, std::size_t end) {
+    for (std::size_t i = begin; i < end; ++i) seen[i] += 1;
+  });
+  EXPECT_EQ(std::accumulate(seen.begin(), seen.end(), 0), 12345);
+  EXPECT_EQ(*std::min_element(seen.begin(), seen.end()), 1);
+}
+
+TEST(ThreadPool, RethrowsTheFirstExceptionAndStaysUsable) {
+  lmkit::ThreadPool pool(2);
+  EXPECT_THROW(pool.run(100,
+                        [](std::size_t i) {
+                          if (i == 37) throw std::runtime_error("task 37");
+                        }),
+               std::runtime_error);
+  std::atomic<int> count{0};
+  pool.run(50, [&](std::size_t) { count++; });
+  EXPECT_EQ(count.load(), 50);
+}
