@@ -77,13 +77,31 @@ HybridLM::HybridLM(std::shared_ptr<const InfgramLM> infgram, std::shared_ptr<con
     if (!(lambda >= 0 && lambda <= 1)) usage_fail("hybrid: λ = {} is outside [0, 1]", lambda);
 }
 
-std::vector<double> HybridLM::next_token_distribution(std::span<const std::uint32_t> context) const {
-  InfgramEstimate estimate = infgram_->estimate(context);
-  std::vector<double> distribution = neural_->next_token_distribution(context);
-  const double lambda = estimate.sparse ? weights_.lambda_sparse : weights_.lambda_dense;
+namespace {
+
+void mix_into(std::vector<double>& distribution, const InfgramEstimate& estimate,
+              const MixtureWeights& weights) {
+  const double lambda = estimate.sparse ? weights.lambda_sparse : weights.lambda_dense;
   for (std::size_t w = 0; w < distribution.size(); ++w)
     distribution[w] = lambda * estimate.distribution[w] + (1 - lambda) * distribution[w];
+}
+
+}  // namespace
+
+std::vector<double> HybridLM::next_token_distribution(std::span<const std::uint32_t> context) const {
+  std::vector<double> distribution = neural_->next_token_distribution(context);
+  mix_into(distribution, infgram_->estimate(context), weights_);
   return distribution;
+}
+
+void HybridLM::for_each_distribution(std::span<const std::uint32_t> tokens, std::size_t first,
+                                     const DistributionVisitor& visit) const {
+  std::vector<double> mixed;
+  neural_->for_each_distribution(tokens, first, [&](std::size_t i, std::span<const double> neural) {
+    mixed.assign(neural.begin(), neural.end());
+    mix_into(mixed, infgram_->estimate(tokens.first(i)), weights_);
+    visit(i, mixed);
+  });
 }
 
 }  // namespace lmkit::lm

@@ -42,6 +42,9 @@ class HybridLM final : public LanguageModel {
   std::string name() const override { return neural_->name() + "+infgram"; }
   std::uint32_t vocab_size() const override { return neural_->vocab_size(); }
   std::vector<double> next_token_distribution(std::span<const std::uint32_t> context) const override;
+  // The neural model's pass over the sequence, each distribution mixed with the ∞-gram estimate.
+  void for_each_distribution(std::span<const std::uint32_t> tokens, std::size_t first,
+                             const DistributionVisitor& visit) const override;
   const MixtureWeights& weights() const { return weights_; }
 
  private:
