@@ -91,3 +91,24 @@ TEST(RelativeImprovement, IsThePapersDefinition) {
   EXPECT_NEAR(lm::relative_improvement(22.86, 13.58), 0.4245, 1e-4);
   EXPECT_THROW(lm::relative_improvement(1.0, 1.0), Error);
 }
+
+TEST(CountIndexNgrams, EqualsCountingTheDocumentsDirectly) {
+  std::vector<ngram::testing::TestShard> shards = {{{kTrain[0], ""}, {kTrain[1], ""}}, {{kTrain[2], ""}}};
+  ngram::testing::TempDir dir;
+  ngram::testing::write_test_index(dir.path(), shards, 2, 1);
+  index::Index index = index::Index::open(dir.path());
+  auto from_index = lm::count_index_ngrams(index, 3, 5);
+  lm::NgramCounts direct(3, 5);
+  for (const auto& doc : kTrain) direct.add_document(doc);
+  direct.finalize();
+  EXPECT_EQ(from_index->n_tokens(), direct.n_tokens());
+  for (int k = 1; k <= 3; ++k) {
+    auto a = from_index->raw().grams(k);
+    auto b = direct.raw().grams(k);
+    ASSERT_EQ(a.size(), b.size()) << k;
+    for (std::size_t i = 0; i < a.size(); ++i) {
+      EXPECT_EQ(a[i].tokens, b[i].tokens);
+      EXPECT_EQ(a[i].count, b[i].count);
+    }
+  }
+}
