@@ -8,6 +8,10 @@
 
 namespace lmkit::text {
 
+// The length (1-4) of the well-formed UTF-8 sequence that starts at text[i], or 0 when the bytes
+// there are not one (a stray continuation byte, an overlong form, a surrogate, a truncated sequence).
+std::size_t utf8_sequence_length(std::string_view text, std::size_t i);
+
 // The byte offset of the first byte that is not part of a well-formed UTF-8 sequence, or
 // text.size() when the whole text is valid.
 std::size_t find_invalid_utf8(std::string_view text);
