@@ -2,8 +2,9 @@
 //
 //   build/release/bench/tokenizer_throughput --tokenizer gpt2 --file TEXT [--runs 5] [--threads N]
 //
-// TEXT holds one document per line, as the corpus reader's lines mode reads it. One warm-up pass fills the per-word caches; each timed run
-// then encodes every document once. Prints one line per configuration: median (min-max) MB/s.
+// TEXT holds one document per line, as the corpus reader's lines mode reads it. One warm-up pass fills the
+// per-word caches; each timed run then encodes every document once. Prints one line per configuration: median
+// (min-max) MB/s.
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -12,8 +13,8 @@
 #include <string>
 #include <vector>
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <CLI/CLI.hpp>
 
 #include "lmkit/text/parallel_tokenize.hpp"
 #include "lmkit/text/tokenizer.hpp"
@@ -79,7 +80,8 @@ int main(int argc, char** argv) {
   };
   fmt::print("{}: {} documents, {:.2f} MB\n", file, documents.size(), static_cast<double>(bytes) / 1e6);
   measure("encode", one_thread, 1);
-  fmt::print("tokens: {} ({:.2f} bytes/token)\n", n_tokens, static_cast<double>(bytes) / static_cast<double>(n_tokens));
+  fmt::print("tokens: {} ({:.2f} bytes/token)\n", n_tokens,
+             static_cast<double>(bytes) / static_cast<double>(n_tokens));
   measure("encode_parallel", all_threads, lmkit::ThreadPool::global().size());
   return 0;
 }

@@ -3,6 +3,7 @@
 #include <filesystem>
 
 #include "lmkit/text/bpe_files.hpp"
+#include "lmkit/text/sentencepiece_tokenizer.hpp"
 #include "lmkit/util/error.hpp"
 
 namespace lmkit::text {
@@ -48,7 +49,11 @@ std::unique_ptr<Tokenizer> load_tokenizer(const std::string& spec) {
       return load_hf_byte_level_bpe((dir / "tokenizer.json").string(), spec);
     if (fs::exists(dir / "encoder.json") && fs::exists(dir / "vocab.bpe"))
       return load_gpt2_bpe((dir / "encoder.json").string(), (dir / "vocab.bpe").string(), spec);
-    usage_fail("{}: no tokenizer here (expected tokenizer.json, or encoder.json + vocab.bpe)", spec);
+    if (fs::exists(dir / "tokenizer.model"))
+      return std::make_unique<SentencePieceTokenizer>((dir / "tokenizer.model").string(), spec);
+    usage_fail(
+        "{}: no tokenizer here (expected tokenizer.json, encoder.json + vocab.bpe, or tokenizer.model)",
+        spec);
   }
   if (!error && fs::is_regular_file(status)) {
     const fs::path path(spec);
@@ -57,7 +62,11 @@ std::unique_ptr<Tokenizer> load_tokenizer(const std::string& spec) {
       return load_gpt2_bpe((dir / "encoder.json").string(), (dir / "vocab.bpe").string(), spec);
     }
     if (path.extension() == ".json") return load_hf_byte_level_bpe(spec, spec);
-    usage_fail("{}: not a tokenizer file lmkit knows (tokenizer.json, encoder.json + vocab.bpe)", spec);
+    if (path.extension() == ".model") return std::make_unique<SentencePieceTokenizer>(spec, spec);
+    usage_fail(
+        "{}: not a tokenizer file lmkit knows (tokenizer.json, encoder.json + vocab.bpe, a SentencePiece "
+        ".model)",
+        spec);
   }
   usage_fail(
       "unknown tokenizer \"{}\" (expected bytes, gpt2, or a path to a tokenizer.json, an encoder.json + "
