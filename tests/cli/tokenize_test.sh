@@ -39,4 +39,23 @@ expect_match "$err" "token id 50257" "an id outside the vocabulary is named"
 expect_exit 2 -- "$lmkit" detokenize --tokenizer gpt2 12 twelve
 expect_match "$err" "twelve" "a word that is not an id is named"
 
+# tokenizer train: a byte-level BPE written as tokenizer.json, loaded back by --tokenizer DIR.
+for i in $(seq 1 200); do echo "And the LORD spake unto Moses, saying $i"; done >"$workdir/corpus.txt"
+expect_exit 0 -- "$lmkit" --quiet tokenizer train --corpus "$workdir/corpus.txt" --lines --vocab-size 300 --out "$workdir/bpe" --json
+expect_match "$out" '"vocab_size":300' "trained vocabulary size"
+expect_match "$out" '"documents":200' "one document per line"
+expect_exit 0 -- "$lmkit" tokenize --tokenizer "$workdir/bpe" --json "And the LORD spake"
+expect_match "$out" '"count":[1-4],' "trained merges make few tokens"
+expect_exit 0 -- "$lmkit" detokenize --tokenizer "$workdir/bpe" --file <(echo "$out" | sed 's/.*"ids":\(\[[0-9,]*\]\).*/\1/')
+expect_match "$out" "^And the LORD spake$" "trained tokenizer round trip"
+expect_exit 1 -- "$lmkit" --quiet tokenizer train --corpus "$workdir/corpus.txt" --vocab-size 300 --out "$workdir/bpe"
+expect_match "$err" "bpe" "an existing output is refused and named"
+printf '{"text": "fine"}\n{"text": 3}\n' >"$workdir/bad.jsonl"
+expect_exit 1 -- "$lmkit" --quiet tokenizer train --corpus "$workdir/bad.jsonl" --vocab-size 300 --out "$workdir/bpe2"
+expect_match "$err" "bad.jsonl:2: field \"text\" is number" "bad input names file:line"
+expect_exit 0 -- "$lmkit" tokenizer train --corpus "$workdir/bad.jsonl" --vocab-size 300 --out "$workdir/bpe3" --skip-bad
+expect_match "$err" "skipped 1 bad documents" "--skip-bad reports the count"
+expect_exit 2 -- "$lmkit" tokenizer train --corpus "$workdir/corpus.txt" --vocab-size 100 --out "$workdir/bpe4"
+expect_match "$err" "vocab-size 100" "a vocabulary too small for the bytes is a usage error"
+
 finish
