@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <ctime>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -24,6 +25,17 @@ namespace {
 
 double seconds_since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+double process_cpu_seconds() {
+  timespec now{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &now);
+  return static_cast<double>(now.tv_sec) + static_cast<double>(now.tv_nsec) * 1e-9;
+}
+
+double median(std::vector<double> values) {
+  std::sort(values.begin(), values.end());
+  return values[values.size() / 2];
 }
 
 }  // namespace
@@ -67,16 +79,20 @@ int main(int argc, char** argv) {
   auto all_threads = [&] { lmkit::text::encode_parallel(*tokenizer, documents); };
   auto measure = [&](const char* label, const std::function<void()>& pass, std::size_t n_threads) {
     pass();  // warm-up: page cache, per-word caches
-    std::vector<double> rates;
+    std::vector<double> rates, cpu_rates;
     for (int r = 0; r < runs; ++r) {
-      auto start = std::chrono::steady_clock::now();
+      const auto start = std::chrono::steady_clock::now();
+      const double cpu_start = process_cpu_seconds();
       pass();
+      cpu_rates.push_back(static_cast<double>(bytes) / 1e6 / (process_cpu_seconds() - cpu_start));
       rates.push_back(static_cast<double>(bytes) / 1e6 / seconds_since(start));
     }
-    std::sort(rates.begin(), rates.end());
-    fmt::print("{} {} threads={}: {:.1f} MB/s median ({:.1f}-{:.1f}), {:.1f} MB/s per thread\n", spec, label,
-               n_threads, rates[rates.size() / 2], rates.front(), rates.back(),
-               rates[rates.size() / 2] / static_cast<double>(n_threads));
+    const auto [min_rate, max_rate] = std::minmax_element(rates.begin(), rates.end());
+    const auto [min_cpu, max_cpu] = std::minmax_element(cpu_rates.begin(), cpu_rates.end());
+    fmt::print(
+        "{} {} threads={}: wall {:.1f} MB/s median ({:.1f}-{:.1f}); {:.1f} MB per CPU-second "
+        "({:.1f}-{:.1f})\n",
+        spec, label, n_threads, median(rates), *min_rate, *max_rate, median(cpu_rates), *min_cpu, *max_cpu);
   };
   fmt::print("{}: {} documents, {:.2f} MB\n", file, documents.size(), static_cast<double>(bytes) / 1e6);
   measure("encode", one_thread, 1);
