@@ -6,6 +6,7 @@
 #include <random>
 #include <set>
 
+#include "lmkit/util/error.hpp"
 #include "test_index.hpp"
 
 namespace lmkit::ngram::testing {
@@ -89,7 +90,7 @@ class EngineTest : public ::testing::TestWithParam<Config> {
   std::vector<std::uint32_t> vocab_;
   std::optional<std::uint32_t> eos_;
   std::vector<TestShard> shards_;
-  std::unique_ptr<OpenedIndex> index_;
+  std::unique_ptr<TestIndex> index_;
   std::unique_ptr<Oracle> oracle_;
 };
 
@@ -125,7 +126,9 @@ TEST_P(EngineTest, ProbMatchesTheScan) {
       ASSERT_EQ(got.prompt_cnt, want.prompt_cnt);
       ASSERT_EQ(got.cont_cnt, want.cont_cnt) << "cont " << cont << " after " << q.size() << " tokens";
       ASSERT_EQ(got.prob.has_value(), want.prob.has_value());
-      if (got.prob) ASSERT_DOUBLE_EQ(*got.prob, *want.prob);
+      if (got.prob) {
+        ASSERT_DOUBLE_EQ(*got.prob, *want.prob);
+      }
     }
   }
 }
@@ -322,7 +325,7 @@ INSTANTIATE_TEST_SUITE_P(
                       Config{2, 4, 1, true, "u16_one_shard_eos"}, Config{2, 5, 3, true, "u16_three_shards_ptr5"},
                       Config{2, 4, 2, false, "u16_two_shards_no_eos"}, Config{4, 8, 1, true, "u32_one_shard_ptr8"},
                       Config{4, 4, 3, false, "u32_three_shards"}),
-    [](const auto& info) { return info.param.name; });
+    [](const auto& param_info) { return param_info.param.name; });
 
 }  // namespace
 }  // namespace lmkit::ngram::testing

@@ -62,8 +62,8 @@ void write_test_index(const std::string& dir, const std::vector<TestShard>& shar
   }
 }
 
-std::unique_ptr<OpenedIndex> open_test_index(const std::string& dir, std::size_t n_shards, EngineConfig config) {
-  auto opened = std::make_unique<OpenedIndex>();
+std::unique_ptr<TestIndex> open_test_index(const std::string& dir, std::size_t n_shards, EngineConfig config) {
+  auto opened = std::make_unique<TestIndex>();
   std::vector<ShardFiles> shards;
   opened->files.reserve(n_shards * 5);
   for (std::size_t s = 0; s < n_shards; ++s) {

@@ -26,11 +26,11 @@ void write_test_index(const std::string& dir, const std::vector<TestShard>& shar
                       unsigned pointer_width);
 
 // The shard files of `dir` mapped, and an Engine over them.
-struct OpenedIndex {
+struct TestIndex {
   std::vector<MappedFile> files;
   std::unique_ptr<Engine> engine;
 };
-std::unique_ptr<OpenedIndex> open_test_index(const std::string& dir, std::size_t n_shards, EngineConfig config);
+std::unique_ptr<TestIndex> open_test_index(const std::string& dir, std::size_t n_shards, EngineConfig config);
 
 // A temporary directory removed on destruction.
 class TempDir {

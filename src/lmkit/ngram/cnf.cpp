@@ -107,7 +107,7 @@ SearchDocsResult Engine::Core<T>::search_docs_cnf(const Cnf& cnf, const CnfOptio
   for (const auto& ptrs : found.ptrs_by_shard) matched += ptrs.size();
   const std::uint64_t shown = std::min<std::uint64_t>(maxnum, matched);
   for (std::uint64_t j = 0; j < shown; ++j) {
-    const std::uint64_t position = j * matched / shown;
+    const std::uint64_t position = j * (matched / shown) + j * (matched % shown) / shown;
     std::uint64_t rest = position;
     std::size_t s = 0;
     while (rest >= found.ptrs_by_shard[s].size()) rest -= found.ptrs_by_shard[s++].size();

@@ -59,8 +59,8 @@ SearchDocsResult Engine::Core<T>::search_docs(std::span<const std::uint32_t> ids
   const std::uint64_t shown = std::min<std::uint64_t>(maxnum, found.count);
   for (std::uint64_t j = 0; j < shown; ++j) {
     // Evenly spaced over all matches, in shard then rank order.
-    const std::uint64_t idx = static_cast<std::uint64_t>(
-        static_cast<unsigned __int128>(j) * found.count / shown);
+    // floor(j * count / shown) without overflow.
+    const std::uint64_t idx = j * (found.count / shown) + j * (found.count % shown) / shown;
     std::uint64_t rest = idx;
     std::size_t s = 0;
     while (rest >= found.segment_by_shard[s].size()) rest -= found.segment_by_shard[s++].size();

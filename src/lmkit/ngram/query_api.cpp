@@ -189,9 +189,14 @@ Json QueryService::answer(const Json& request) const {
     }
   } else if (type == "search_docs" || type == "search_docs_cnf") {
     const std::size_t maxnum = get_uint(request, "maxnum", 1, 1, limits_.max_maxnum);
-    const auto result = type == "search_docs"
-                            ? engine_.search_docs(query_tokens(request, true), maxnum, max_disp_len)
-                            : engine_.search_docs_cnf(query_cnf(request), cnf_options, maxnum, max_disp_len);
+    SearchDocsResult result;
+    if (type == "search_docs") {
+      const auto ids = query_tokens(request, true);
+      out["token_ids"] = ids;
+      result = engine_.search_docs(ids, maxnum, max_disp_len);
+    } else {
+      result = engine_.search_docs_cnf(query_cnf(request), cnf_options, maxnum, max_disp_len);
+    }
     out["cnt"] = result.cnt;
     out["approx"] = result.approx;
     out["idxs"] = result.idxs;
