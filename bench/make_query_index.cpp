@@ -28,7 +28,7 @@ using lmkit::fail;
 
 struct TrigramModel {
   std::vector<std::string> words;
-  std::vector<std::vector<std::uint32_t>> chapters;  // training text as word ids
+  std::vector<std::vector<std::uint32_t>> chapters;                    // training text as word ids
   std::unordered_map<std::uint64_t, std::vector<std::uint32_t>> next;  // (w1, w2) → followers
 
   static std::uint64_t key(std::uint32_t a, std::uint32_t b) { return (std::uint64_t{a} << 32) | b; }
@@ -70,13 +70,15 @@ TrigramModel train(const std::string& jsonl) {
       model.next[TrigramModel::key(chapter[i - 2], chapter[i - 1])].push_back(chapter[i]);
     model.chapters.push_back(std::move(chapter));
   }
-  if (model.words.size() >= 0xFFFF) fail("{}: {} distinct words do not fit 2-byte tokens", jsonl, model.words.size());
+  if (model.words.size() >= 0xFFFF)
+    fail("{}: {} distinct words do not fit 2-byte tokens", jsonl, model.words.size());
   return model;
 }
 
 void write_file(const std::string& path, const void* data, std::size_t bytes) {
   std::FILE* f = std::fopen(path.c_str(), "wb");
-  if (f == nullptr || std::fwrite(data, 1, bytes, f) != bytes || std::fclose(f) != 0) fail("{}: cannot write", path);
+  if (f == nullptr || std::fwrite(data, 1, bytes, f) != bytes || std::fclose(f) != 0)
+    fail("{}: cannot write", path);
 }
 
 }  // namespace
@@ -99,21 +101,25 @@ int main(int argc, char** argv) {
     while (tokens.size() < target) {
       offsets.push_back(tokens.size() * 2);
       tokens.push_back(0xFFFF);
-      for (const auto w : model.sample(rng, 200 + rng() % 1600)) tokens.push_back(static_cast<std::uint16_t>(w));
+      for (const auto w : model.sample(rng, 200 + rng() % 1600))
+        tokens.push_back(static_cast<std::uint16_t>(w));
     }
     const std::uint64_t bytes = tokens.size() * 2;
     if (bytes >= (std::uint64_t{1} << 31)) fail("{} bytes is too many for 32-bit divsufsort", bytes);
-    fmt::print("corpus: {} positions, {} documents; sorting {} bytes\n", tokens.size(), offsets.size(), bytes);
+    fmt::print("corpus: {} positions, {} documents; sorting {} bytes\n", tokens.size(), offsets.size(),
+               bytes);
 
     std::vector<saidx_t> sa(bytes);
-    if (divsufsort(reinterpret_cast<const sauchar_t*>(tokens.data()), sa.data(), static_cast<saidx_t>(bytes)) != 0)
+    if (divsufsort(reinterpret_cast<const sauchar_t*>(tokens.data()), sa.data(),
+                   static_cast<saidx_t>(bytes)) != 0)
       fail("divsufsort failed");
     const int pointer_width = lmkit::index::pointer_width_for(bytes);
     std::vector<std::uint8_t> table;
     table.reserve(tokens.size() * static_cast<std::size_t>(pointer_width));
     for (const saidx_t p : sa) {
       if (p % 2 != 0) continue;
-      for (int b = 0; b < pointer_width; ++b) table.push_back(static_cast<std::uint8_t>(static_cast<std::uint64_t>(p) >> (8 * b)));
+      for (int b = 0; b < pointer_width; ++b)
+        table.push_back(static_cast<std::uint8_t>(static_cast<std::uint64_t>(p) >> (8 * b)));
     }
     sa = {};
     write_file(out + "/tokenized.0", tokens.data(), bytes);
@@ -123,7 +129,8 @@ int main(int argc, char** argv) {
     // Held-out documents (another seed) as query_ids lines, for prompts and scoring.
     std::mt19937_64 held_out_rng(7);
     std::ofstream held(out + "/held_out.jsonl");
-    for (int d = 0; d < 200; ++d) held << lmkit::Json{{"query_ids", model.sample(held_out_rng, 1000)}}.dump() << "\n";
+    for (int d = 0; d < 200; ++d)
+      held << lmkit::Json{{"query_ids", model.sample(held_out_rng, 1000)}}.dump() << "\n";
     fmt::print("wrote {}: {} tokens, {}-byte pointers\n", out, tokens.size(), pointer_width);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "make_query_index: %s\n", e.what());

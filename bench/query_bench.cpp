@@ -41,7 +41,8 @@ std::vector<double> time_each(std::size_t n, Fn&& fn) {
 }
 
 double percentile(const std::vector<double>& sorted, double p) {
-  return sorted[std::min(sorted.size() - 1, static_cast<std::size_t>(p * static_cast<double>(sorted.size())))];
+  return sorted[std::min(sorted.size() - 1,
+                         static_cast<std::size_t>(p * static_cast<double>(sorted.size())))];
 }
 
 // Nanoseconds per dependent read: a random cyclic walk over `bytes` of memory.
@@ -74,8 +75,8 @@ int main(int argc, char** argv) {
   const auto& engine = *opened->engine;
   const auto& shard = opened->index.shards().at(0);
   const std::uint64_t N = engine.token_count();
-  fmt::print("index {}: {} positions, {} documents, {}-byte tokens, {}-byte pointers\n", dir, N, engine.doc_count(),
-             engine.token_width(), shard.pointer_width());
+  fmt::print("index {}: {} positions, {} documents, {}-byte tokens, {}-byte pointers\n", dir, N,
+             engine.doc_count(), engine.token_width(), shard.pointer_width());
 
   // Queries drawn from the corpus with a fixed seed: n-grams inside one document.
   std::mt19937_64 rng(42);
@@ -112,7 +113,8 @@ int main(int argc, char** argv) {
   for (const std::size_t n : {1, 2, 5, 10, 100}) {
     std::vector<Ids> qs(n_queries);
     for (auto& q : qs) q = corpus_ngram(n);
-    report(fmt::format("count n={}", n), time_each(n_queries, [&](std::size_t i) { sink += engine.count(qs[i]); }));
+    report(fmt::format("count n={}", n),
+           time_each(n_queries, [&](std::size_t i) { sink += engine.count(qs[i]); }));
   }
   {
     std::vector<Ids> qs(n_queries);
@@ -130,7 +132,8 @@ int main(int argc, char** argv) {
     for (auto& q : qs) {
       const auto& doc = held_out[rng() % held_out.size()];
       const std::size_t end = 50 + rng() % (doc.size() - 51);
-      q.assign(doc.begin() + static_cast<std::ptrdiff_t>(end - 50), doc.begin() + static_cast<std::ptrdiff_t>(end + 1));
+      q.assign(doc.begin() + static_cast<std::ptrdiff_t>(end - 50),
+               doc.begin() + static_cast<std::ptrdiff_t>(end + 1));
     }
     std::uint64_t suffix_sum = 0;
     report("infgram_prob (50-token ctx)", time_each(n_queries, [&](std::size_t i) {
@@ -150,11 +153,13 @@ int main(int argc, char** argv) {
     for (int pass = 0; pass < 3; ++pass) {
       const auto start = Clock::now();
       for (const auto& doc : held_out) sink += engine.score(doc).back().cont_cnt;
-      rates.push_back(static_cast<double>(tokens) / std::chrono::duration<double>(Clock::now() - start).count());
+      rates.push_back(static_cast<double>(tokens) /
+                      std::chrono::duration<double>(Clock::now() - start).count());
     }
     std::sort(rates.begin(), rates.end());
-    fmt::print("score: {} tokens in {} documents: {:.0f} tokens/s (min {:.0f}, max {:.0f}); {:.2f} us/token\n", tokens,
-               held_out.size(), rates[1], rates[0], rates[2], 1e6 / rates[1]);
+    fmt::print(
+        "score: {} tokens in {} documents: {:.0f} tokens/s (min {:.0f}, max {:.0f}); {:.2f} us/token\n",
+        tokens, held_out.size(), rates[1], rates[0], rates[2], 1e6 / rates[1]);
   }
   {
     // Throughput of concurrent count (n = 5) queries.
@@ -166,7 +171,8 @@ int main(int argc, char** argv) {
       const auto start = Clock::now();
       for (unsigned t = 0; t < threads; ++t)
         pool.emplace_back([&, t] {
-          for (std::size_t i = 0; i < qs.size(); ++i) sinks[t] += engine.count(qs[(i + t * 7919) % qs.size()]);
+          for (std::size_t i = 0; i < qs.size(); ++i)
+            sinks[t] += engine.count(qs[(i + t * 7919) % qs.size()]);
         });
       for (auto& th : pool) th.join();
       const double secs = std::chrono::duration<double>(Clock::now() - start).count();

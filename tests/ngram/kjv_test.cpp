@@ -20,7 +20,8 @@ TEST(KjvTest, QueriesMatchTheScan) {
   std::string line;
   for (std::size_t n = 0; std::getline(in, line) && n < 30; ++n) {
     TestDoc doc;
-    for (const unsigned char c : parse_json(line, "validation.jsonl")["text"].get<std::string>()) doc.tokens.push_back(c);
+    for (const unsigned char c : parse_json(line, "validation.jsonl")["text"].get<std::string>())
+      doc.tokens.push_back(c);
     shards[n % 2].push_back(doc);
   }
   write_test_index(index_dir.path(), shards, 1, 4);

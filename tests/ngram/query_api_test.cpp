@@ -82,7 +82,8 @@ TEST_F(QueryApiTest, AnswersCarryInfiniGramFields) {
   r = ask(R"({"query_type": "search_docs", "query": "ca", "maxnum": 2, "max_disp_len": 10})");
   EXPECT_EQ(r["cnt"], 2);
   ASSERT_EQ(r["documents"].size(), 2u);
-  EXPECT_EQ(r["documents"][0]["text"].get<std::string>().substr(r["documents"][0]["needle_offset"].get<std::size_t>(), 2),
+  EXPECT_EQ(r["documents"][0]["text"].get<std::string>().substr(
+                r["documents"][0]["needle_offset"].get<std::size_t>(), 2),
             "ca");
 
   r = ask(R"({"query_type": "get_doc_by_ix", "doc_ix": 2})");
@@ -106,16 +107,21 @@ TEST_F(QueryApiTest, BadRequestsGetErrorsAndServingGoesOn) {
   EXPECT_NE(error_of(R"({"query": "ab"})").find("query_type"), std::string::npos);
   EXPECT_NE(error_of(R"({"query_type": "frobnicate", "query": "ab"})").find("frobnicate"), std::string::npos);
   EXPECT_NE(error_of(R"({"query_type": "count"})").find("query_ids"), std::string::npos);
-  EXPECT_NE(error_of(R"({"query_type": "count", "query_ids": [97, -1]})").find("query_ids[1]"), std::string::npos);
-  EXPECT_NE(error_of(R"({"query_type": "count", "query_ids": [97, 300]})").find("vocabulary"), std::string::npos);
-  EXPECT_NE(error_of(R"({"query_type": "count", "query_ids": [97, 65535]})").find("separator"), std::string::npos);
+  EXPECT_NE(error_of(R"({"query_type": "count", "query_ids": [97, -1]})").find("query_ids[1]"),
+            std::string::npos);
+  EXPECT_NE(error_of(R"({"query_type": "count", "query_ids": [97, 300]})").find("vocabulary"),
+            std::string::npos);
+  EXPECT_NE(error_of(R"({"query_type": "count", "query_ids": [97, 65535]})").find("separator"),
+            std::string::npos);
   EXPECT_NE(error_of(R"({"query_type": "prob", "query_ids": []})").find("empty"), std::string::npos);
   EXPECT_NE(error_of(R"({"query_type": "search_docs", "query": ""})").find("empty"), std::string::npos);
   EXPECT_NE(error_of(R"({"query_type": "ntd", "query": "a", "max_support": 0})").find("max_support"),
             std::string::npos);
-  EXPECT_NE(error_of(R"({"query_type": "ntd", "query": "a", "exact": "yes"})").find("exact"), std::string::npos);
+  EXPECT_NE(error_of(R"({"query_type": "ntd", "query": "a", "exact": "yes"})").find("exact"),
+            std::string::npos);
   EXPECT_NE(error_of(R"({"query_type": "get_doc_by_ix", "doc_ix": 3})").find("doc_ix 3"), std::string::npos);
-  EXPECT_NE(error_of(R"({"query_type": "get_doc_by_rank", "s": 0, "rank": 1000})").find("rank"), std::string::npos);
+  EXPECT_NE(error_of(R"({"query_type": "get_doc_by_rank", "s": 0, "rank": 1000})").find("rank"),
+            std::string::npos);
   EXPECT_NE(error_of(R"({"query_type": "count_cnf", "query": "a AND b AND c AND a AND b"})").find("clauses"),
             std::string::npos);
   EXPECT_NE(error_of(R"({"query_type": "count_cnf", "query": "a OR b OR c OR a OR b"})").find("terms"),

@@ -55,7 +55,8 @@ class Oracle {
   const std::vector<std::vector<std::uint32_t>>& arrays() const { return arrays_; }
 
   // Positions (shard, token index) where `pattern` occurs; the empty pattern occurs everywhere.
-  std::vector<std::pair<std::size_t, std::uint64_t>> occurrences(const std::vector<std::uint32_t>& pattern) const;
+  std::vector<std::pair<std::size_t, std::uint64_t>> occurrences(
+      const std::vector<std::uint32_t>& pattern) const;
   std::uint64_t count(const std::vector<std::uint32_t>& pattern) const { return occurrences(pattern).size(); }
   // Exact next-token counts, a document end counted as end_id().
   std::map<std::uint32_t, std::uint64_t> next_counts(const std::vector<std::uint32_t>& prompt) const;

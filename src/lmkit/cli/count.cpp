@@ -14,7 +14,8 @@ namespace lmkit::cli {
 namespace {
 
 void print_doc(const ngram::OpenedIndex& idx, const Json& d) {
-  fmt::print("document {} ({} tokens){}\n", d["doc_ix"].get<std::uint64_t>(), d["doc_len"].get<std::uint64_t>(),
+  fmt::print("document {} ({} tokens){}\n", d["doc_ix"].get<std::uint64_t>(),
+             d["doc_len"].get<std::uint64_t>(),
              d["metadata"].get<std::string>().empty() ? "" : " " + d["metadata"].get<std::string>());
   if (d.contains("text") && d["text"].is_string()) {
     fmt::print("  {}\n", d["text"].get<std::string>());
@@ -39,8 +40,8 @@ const bool registered = register_command("count", [](CLI::App& app) {
       const auto idx = o->open();
       const auto r = ngram::QueryService(*idx->engine, idx->tokenizer.get()).answer(o->request("count"));
       if (o->json) return fmt::print("{}\n", r.dump());
-      fmt::print("{} occurrences of {} ({} tokens)\n", r["count"].get<std::uint64_t>(), show_ids(*idx, r["token_ids"]),
-                 r["token_ids"].size());
+      fmt::print("{} occurrences of {} ({} tokens)\n", r["count"].get<std::uint64_t>(),
+                 show_ids(*idx, r["token_ids"]), r["token_ids"].size());
     });
   }
   {
@@ -68,8 +69,9 @@ const bool registered = register_command("count", [](CLI::App& app) {
     sub->add_option("--top", flags->top, "Tokens to print")->capture_default_str();
     sub->callback([o, flags] {
       const auto idx = o->open();
-      const auto r = ngram::QueryService(*idx->engine, idx->tokenizer.get())
-                         .answer(o->request("ntd", {{"max_support", flags->max_support}, {"exact", flags->exact}}));
+      const auto r =
+          ngram::QueryService(*idx->engine, idx->tokenizer.get())
+              .answer(o->request("ntd", {{"max_support", flags->max_support}, {"exact", flags->exact}}));
       if (o->json) return fmt::print("{}\n", r.dump());
       print_ntd(*idx, r, flags->top);
     });
@@ -81,12 +83,15 @@ const bool registered = register_command("count", [](CLI::App& app) {
     auto* sub = app.add_subcommand("search", "Show documents where a sequence occurs");
     o->add_index(sub);
     o->add_query(sub, "The sequence");
-    sub->add_option("--maxnum", *maxnum, "Documents to show (evenly spaced over all matches)")->capture_default_str();
-    sub->add_option("--max-disp-len", *max_disp_len, "Tokens of each document to show")->capture_default_str();
+    sub->add_option("--maxnum", *maxnum, "Documents to show (evenly spaced over all matches)")
+        ->capture_default_str();
+    sub->add_option("--max-disp-len", *max_disp_len, "Tokens of each document to show")
+        ->capture_default_str();
     sub->callback([o, maxnum, max_disp_len] {
       const auto idx = o->open();
-      const auto r = ngram::QueryService(*idx->engine, idx->tokenizer.get())
-                         .answer(o->request("search_docs", {{"maxnum", *maxnum}, {"max_disp_len", *max_disp_len}}));
+      const auto r =
+          ngram::QueryService(*idx->engine, idx->tokenizer.get())
+              .answer(o->request("search_docs", {{"maxnum", *maxnum}, {"max_disp_len", *max_disp_len}}));
       if (o->json) return fmt::print("{}\n", r.dump());
       fmt::print("{} occurrences of {}\n", r["cnt"].get<std::uint64_t>(), show_ids(*idx, r["token_ids"]));
       for (const auto& d : r["documents"]) print_doc(*idx, d);

@@ -2,8 +2,8 @@
 // tokenizer options, the query given as text or ids, and running a request through QueryService.
 #pragma once
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <CLI/CLI.hpp>
 
 #include <algorithm>
 #include <memory>
@@ -20,7 +20,7 @@ struct IndexQueryOptions {
   std::string index_dir;
   std::string tokenizer;  // overrides the manifest's
   std::optional<std::uint32_t> eos;
-  std::string text;              // the query as text (positional)
+  std::string text;                // the query as text (positional)
   std::vector<std::uint32_t> ids;  // or as token ids (--ids 1,2,3)
   bool json = false;
 
@@ -62,8 +62,8 @@ inline std::string show_ids(const ngram::OpenedIndex& idx, const Json& ids) {
 
 inline std::string show_prob(const Json& r) {
   if (r["prob"].is_null()) return fmt::format("undefined (the prompt never occurs)");
-  return fmt::format("{}/{} = {:.6g}", r["cont_cnt"].get<std::uint64_t>(), r["prompt_cnt"].get<std::uint64_t>(),
-                     r["prob"].get<double>());
+  return fmt::format("{}/{} = {:.6g}", r["cont_cnt"].get<std::uint64_t>(),
+                     r["prompt_cnt"].get<std::uint64_t>(), r["prob"].get<double>());
 }
 
 // Prints a next-token distribution, most frequent first.
@@ -76,7 +76,8 @@ inline void print_ntd(const ngram::OpenedIndex& idx, const Json& r, std::size_t 
              r["approx"].get<bool>() ? " (counts estimated by sampling)" : "", rows.size());
   for (std::size_t i = 0; i < rows.size() && i < top; ++i)
     fmt::print("{:>12} {:>10.6f}  {}\n", rows[i].first,
-               static_cast<double>(rows[i].first) / r["prompt_cnt"].get<double>(), show_token(idx, rows[i].second));
+               static_cast<double>(rows[i].first) / r["prompt_cnt"].get<double>(),
+               show_token(idx, rows[i].second));
 }
 
 }  // namespace lmkit::cli

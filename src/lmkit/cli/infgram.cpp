@@ -74,8 +74,11 @@ void score_command(const IndexQueryOptions& o, const ScoreOptions& s) {
         ++doc_zero;
       }
       if (s.per_token)
-        per_token.push_back({{"token_id", doc[i]}, {"prob", t.prob}, {"suffix_len", t.suffix_len},
-                             {"prompt_cnt", t.prompt_cnt}, {"cont_cnt", t.cont_cnt}});
+        per_token.push_back({{"token_id", doc[i]},
+                             {"prob", t.prob},
+                             {"suffix_len", t.suffix_len},
+                             {"prompt_cnt", t.prompt_cnt},
+                             {"cont_cnt", t.cont_cnt}});
     }
     Json d = {{"tokens", doc.size()}, {"zero_prob_tokens", doc_zero}, {"log2_prob_sum_nonzero", doc_log2}};
     if (s.per_token) d["scores"] = per_token;
@@ -91,7 +94,8 @@ void score_command(const IndexQueryOptions& o, const ScoreOptions& s) {
   if (o.json) return fmt::print("{}\n", out.dump());
   if (s.per_token) {
     for (std::size_t d = 0; d < docs.size(); ++d) {
-      fmt::print("document {}\n{:>10} {:>12} {:>10} {:>12}  token\n", d, "prob", "cont/prompt", "suffix_len", "");
+      fmt::print("document {}\n{:>10} {:>12} {:>10} {:>12}  token\n", d, "prob", "cont/prompt", "suffix_len",
+                 "");
       const auto& scores = out["documents"][d]["scores"];
       for (std::size_t i = 0; i < scores.size(); ++i)
         fmt::print("{:>10.6f} {:>12} {:>10}  {}\n", scores[i]["prob"].get<double>(),
@@ -101,11 +105,12 @@ void score_command(const IndexQueryOptions& o, const ScoreOptions& s) {
     }
   }
   const std::uint64_t nonzero = tokens - zero;
-  fmt::print("{} documents, {} tokens, {} with P∞ = 0; over the others mean log2 P∞ = {:.4f} (perplexity {:.3f}); "
-             "{:.0f} tokens/s\n",
-             docs.size(), tokens, zero, nonzero ? log2_sum / static_cast<double>(nonzero) : 0.0,
-             nonzero ? std::exp2(-log2_sum / static_cast<double>(nonzero)) : 0.0,
-             out["tokens_per_second"].get<double>());
+  fmt::print(
+      "{} documents, {} tokens, {} with P∞ = 0; over the others mean log2 P∞ = {:.4f} (perplexity {:.3f}); "
+      "{:.0f} tokens/s\n",
+      docs.size(), tokens, zero, nonzero ? log2_sum / static_cast<double>(nonzero) : 0.0,
+      nonzero ? std::exp2(-log2_sum / static_cast<double>(nonzero)) : 0.0,
+      out["tokens_per_second"].get<double>());
 }
 
 const bool registered = register_command("infgram", [](CLI::App& app) {
@@ -118,7 +123,8 @@ const bool registered = register_command("infgram", [](CLI::App& app) {
     o->add_query(sub, "The prompt and continuation (its last token)");
     sub->callback([o] {
       const auto idx = o->open();
-      const auto r = ngram::QueryService(*idx->engine, idx->tokenizer.get()).answer(o->request("infgram_prob"));
+      const auto r =
+          ngram::QueryService(*idx->engine, idx->tokenizer.get()).answer(o->request("infgram_prob"));
       if (o->json) return fmt::print("{}\n", r.dump());
       fmt::print("P∞({} | {}) = {}  (suffix_len {})\n", show_token(*idx, r["cont_id"].get<std::uint32_t>()),
                  show_ids(*idx, r["token_ids"]), show_prob(r), r["suffix_len"].get<std::size_t>());
@@ -131,7 +137,8 @@ const bool registered = register_command("infgram", [](CLI::App& app) {
     auto* sub = infgram->add_subcommand("ntd", "∞-gram next-token distribution of a prompt");
     o->add_index(sub);
     o->add_query(sub, "The prompt");
-    sub->add_option("--max-support", *max_support, "Sample when the suffix occurs more often")->capture_default_str();
+    sub->add_option("--max-support", *max_support, "Sample when the suffix occurs more often")
+        ->capture_default_str();
     sub->add_option("--top", *top, "Tokens to print")->capture_default_str();
     sub->callback([o, max_support, top] {
       const auto idx = o->open();
@@ -145,10 +152,12 @@ const bool registered = register_command("infgram", [](CLI::App& app) {
   {
     auto o = std::make_shared<IndexQueryOptions>();
     auto s = std::make_shared<ScoreOptions>();
-    auto* sub = infgram->add_subcommand("score", "P∞ of every token of a document given the tokens before it");
+    auto* sub =
+        infgram->add_subcommand("score", "P∞ of every token of a document given the tokens before it");
     o->add_index(sub);
     o->add_query(sub, "The document");
-    sub->add_option("--file", s->file, "Score this file: plain text (one document) or .jsonl (\"text\" per line)");
+    sub->add_option("--file", s->file,
+                    "Score this file: plain text (one document) or .jsonl (\"text\" per line)");
     sub->add_flag("--per-token", s->per_token, "Print every token's P∞, counts and suffix_len");
     sub->callback([o, s] { score_command(*o, *s); });
   }

@@ -24,7 +24,8 @@ std::unique_ptr<OpenedIndex> open_index(const std::string& dir, const std::strin
   if (!spec.empty()) opened->tokenizer = text::load_tokenizer(spec);
   if (!eos_id) eos_id = idx.eos_token_id();
   if (!eos_id && opened->tokenizer) eos_id = opened->tokenizer->specials().eos;
-  opened->engine = std::make_unique<Engine>(std::move(shards), EngineConfig{static_cast<unsigned>(idx.token_width()), eos_id});
+  opened->engine = std::make_unique<Engine>(std::move(shards),
+                                            EngineConfig{static_cast<unsigned>(idx.token_width()), eos_id});
   return opened;
 }
 

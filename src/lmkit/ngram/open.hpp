@@ -12,7 +12,7 @@ namespace lmkit::ngram {
 
 struct OpenedIndex {
   index::Index index;
-  std::unique_ptr<Engine> engine;                // views into index's mapped files
+  std::unique_ptr<Engine> engine;              // views into index's mapped files
   std::unique_ptr<text::Tokenizer> tokenizer;  // null when the index names none: ids only
 };
 
