@@ -6,6 +6,7 @@
 #include <random>
 #include <set>
 
+#include "lmkit/util/error.hpp"
 #include "test_index.hpp"
 
 namespace lmkit::ngram::testing {
@@ -47,7 +48,8 @@ class EngineTest : public ::testing::TestWithParam<Config> {
       for (std::size_t d = 0; d < n_docs; ++d) {
         TestDoc doc;
         const std::size_t len = rng() % 13;
-        for (std::size_t i = 0; i < len; ++i) doc.tokens.push_back(vocab_[rng() % 3 == 0 ? 0 : rng() % vocab_.size()]);
+        for (std::size_t i = 0; i < len; ++i)
+          doc.tokens.push_back(vocab_[rng() % 3 == 0 ? 0 : rng() % vocab_.size()]);
         doc.metadata = "{\"shard\": " + std::to_string(s) + ", \"doc\": " + std::to_string(d) + "}";
         shard.push_back(doc);
       }
@@ -89,7 +91,7 @@ class EngineTest : public ::testing::TestWithParam<Config> {
   std::vector<std::uint32_t> vocab_;
   std::optional<std::uint32_t> eos_;
   std::vector<TestShard> shards_;
-  std::unique_ptr<OpenedIndex> index_;
+  std::unique_ptr<TestIndex> index_;
   std::unique_ptr<Oracle> oracle_;
 };
 
@@ -110,7 +112,8 @@ TEST_P(EngineTest, CountAndFindMatchTheScan) {
       for (std::uint64_t rank = r.begin; rank < r.end; ++rank) {
         const auto doc = engine().get_doc_by_rank(s, rank, 2 * q.size() + 2);
         ASSERT_GE(doc.disp_len, doc.needle_offset + q.size());
-        ASSERT_TRUE(std::equal(q.begin(), q.end(), doc.token_ids.begin() + static_cast<std::ptrdiff_t>(doc.needle_offset)));
+        ASSERT_TRUE(std::equal(q.begin(), q.end(),
+                               doc.token_ids.begin() + static_cast<std::ptrdiff_t>(doc.needle_offset)));
       }
     }
     EXPECT_EQ(sum, found.count);
@@ -125,7 +128,9 @@ TEST_P(EngineTest, ProbMatchesTheScan) {
       ASSERT_EQ(got.prompt_cnt, want.prompt_cnt);
       ASSERT_EQ(got.cont_cnt, want.cont_cnt) << "cont " << cont << " after " << q.size() << " tokens";
       ASSERT_EQ(got.prob.has_value(), want.prob.has_value());
-      if (got.prob) ASSERT_DOUBLE_EQ(*got.prob, *want.prob);
+      if (got.prob) {
+        ASSERT_DOUBLE_EQ(*got.prob, *want.prob);
+      }
     }
   }
 }
@@ -258,7 +263,8 @@ TEST_P(EngineTest, SearchDocsShowsEvenlySpacedMatches) {
     for (std::size_t j = 0; j < shown; ++j) {
       ASSERT_EQ(got.idxs[j], j * occ.size() / shown);
       const auto& doc = got.docs[j];
-      ASSERT_TRUE(std::equal(q.begin(), q.end(), doc.token_ids.begin() + static_cast<std::ptrdiff_t>(doc.needle_offset)));
+      ASSERT_TRUE(std::equal(q.begin(), q.end(),
+                             doc.token_ids.begin() + static_cast<std::ptrdiff_t>(doc.needle_offset)));
       EXPECT_EQ(doc.metadata, oracle_->doc_metadata(doc.doc_ix));
     }
   }
@@ -316,13 +322,15 @@ TEST_P(EngineTest, BadIdsAreRejectedByName) {
   EXPECT_THROW(engine().ntd(with_sep, 10), Error);
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    Layouts, EngineTest,
-    ::testing::Values(Config{1, 4, 1, false, "u8_one_shard"}, Config{1, 2, 3, false, "u8_three_shards_ptr2"},
-                      Config{2, 4, 1, true, "u16_one_shard_eos"}, Config{2, 5, 3, true, "u16_three_shards_ptr5"},
-                      Config{2, 4, 2, false, "u16_two_shards_no_eos"}, Config{4, 8, 1, true, "u32_one_shard_ptr8"},
-                      Config{4, 4, 3, false, "u32_three_shards"}),
-    [](const auto& info) { return info.param.name; });
+INSTANTIATE_TEST_SUITE_P(Layouts, EngineTest,
+                         ::testing::Values(Config{1, 4, 1, false, "u8_one_shard"},
+                                           Config{1, 2, 3, false, "u8_three_shards_ptr2"},
+                                           Config{2, 4, 1, true, "u16_one_shard_eos"},
+                                           Config{2, 5, 3, true, "u16_three_shards_ptr5"},
+                                           Config{2, 4, 2, false, "u16_two_shards_no_eos"},
+                                           Config{4, 8, 1, true, "u32_one_shard_ptr8"},
+                                           Config{4, 4, 3, false, "u32_three_shards"}),
+                         [](const auto& param_info) { return param_info.param.name; });
 
 }  // namespace
 }  // namespace lmkit::ngram::testing

@@ -62,8 +62,9 @@ void write_test_index(const std::string& dir, const std::vector<TestShard>& shar
   }
 }
 
-std::unique_ptr<OpenedIndex> open_test_index(const std::string& dir, std::size_t n_shards, EngineConfig config) {
-  auto opened = std::make_unique<OpenedIndex>();
+std::unique_ptr<TestIndex> open_test_index(const std::string& dir, std::size_t n_shards,
+                                           EngineConfig config) {
+  auto opened = std::make_unique<TestIndex>();
   std::vector<ShardFiles> shards;
   opened->files.reserve(n_shards * 5);
   for (std::size_t s = 0; s < n_shards; ++s) {
@@ -162,7 +163,8 @@ std::size_t Oracle::suffix_len(const std::vector<std::uint32_t>& prompt) const {
 InfgramProbResult Oracle::infgram_prob(const std::vector<std::uint32_t>& prompt, std::uint32_t cont) const {
   InfgramProbResult r;
   r.suffix_len = suffix_len(prompt);
-  const std::vector<std::uint32_t> suffix(prompt.end() - static_cast<std::ptrdiff_t>(r.suffix_len), prompt.end());
+  const std::vector<std::uint32_t> suffix(prompt.end() - static_cast<std::ptrdiff_t>(r.suffix_len),
+                                          prompt.end());
   r.prob = prob(suffix, cont);
   return r;
 }

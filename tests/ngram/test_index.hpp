@@ -26,11 +26,11 @@ void write_test_index(const std::string& dir, const std::vector<TestShard>& shar
                       unsigned pointer_width);
 
 // The shard files of `dir` mapped, and an Engine over them.
-struct OpenedIndex {
+struct TestIndex {
   std::vector<MappedFile> files;
   std::unique_ptr<Engine> engine;
 };
-std::unique_ptr<OpenedIndex> open_test_index(const std::string& dir, std::size_t n_shards, EngineConfig config);
+std::unique_ptr<TestIndex> open_test_index(const std::string& dir, std::size_t n_shards, EngineConfig config);
 
 // A temporary directory removed on destruction.
 class TempDir {
@@ -55,7 +55,8 @@ class Oracle {
   const std::vector<std::vector<std::uint32_t>>& arrays() const { return arrays_; }
 
   // Positions (shard, token index) where `pattern` occurs; the empty pattern occurs everywhere.
-  std::vector<std::pair<std::size_t, std::uint64_t>> occurrences(const std::vector<std::uint32_t>& pattern) const;
+  std::vector<std::pair<std::size_t, std::uint64_t>> occurrences(
+      const std::vector<std::uint32_t>& pattern) const;
   std::uint64_t count(const std::vector<std::uint32_t>& pattern) const { return occurrences(pattern).size(); }
   // Exact next-token counts, a document end counted as end_id().
   std::map<std::uint32_t, std::uint64_t> next_counts(const std::vector<std::uint32_t>& prompt) const;

@@ -97,8 +97,8 @@ CnfResult Engine::Core<T>::find_cnf(const Cnf& cnf, const CnfOptions& options) c
 }
 
 template <typename T>
-SearchDocsResult Engine::Core<T>::search_docs_cnf(const Cnf& cnf, const CnfOptions& options, std::size_t maxnum,
-                                                  std::uint64_t max_disp_len) const {
+SearchDocsResult Engine::Core<T>::search_docs_cnf(const Cnf& cnf, const CnfOptions& options,
+                                                  std::size_t maxnum, std::uint64_t max_disp_len) const {
   const auto found = find_cnf(cnf, options);
   SearchDocsResult result;
   result.cnt = found.cnt;
@@ -107,7 +107,7 @@ SearchDocsResult Engine::Core<T>::search_docs_cnf(const Cnf& cnf, const CnfOptio
   for (const auto& ptrs : found.ptrs_by_shard) matched += ptrs.size();
   const std::uint64_t shown = std::min<std::uint64_t>(maxnum, matched);
   for (std::uint64_t j = 0; j < shown; ++j) {
-    const std::uint64_t position = j * matched / shown;
+    const std::uint64_t position = j * (matched / shown) + j * (matched % shown) / shown;
     std::uint64_t rest = position;
     std::size_t s = 0;
     while (rest >= found.ptrs_by_shard[s].size()) rest -= found.ptrs_by_shard[s++].size();
@@ -150,15 +150,15 @@ SearchDocsResult Engine::search_docs_cnf(const Cnf& cnf, const CnfOptions& optio
                                          std::uint64_t max_disp_len) const {
   check_cnf(*this, cnf);
   if (options.max_clause_freq == 0) fail("max_clause_freq must be at least 1");
-  return std::visit([&](const auto& core) { return core->search_docs_cnf(cnf, options, maxnum, max_disp_len); },
-                    core_);
+  return std::visit(
+      [&](const auto& core) { return core->search_docs_cnf(cnf, options, maxnum, max_disp_len); }, core_);
 }
 
 // The class itself is instantiated in engine.cpp; these members are defined here.
-#define LMKIT_NGRAM_CNF_MEMBERS(T)                                                             \
-  template CnfResult Engine::Core<T>::find_cnf(const Cnf&, const CnfOptions&) const;           \
-  template SearchDocsResult Engine::Core<T>::search_docs_cnf(const Cnf&, const CnfOptions&, \
-                                                             std::size_t, std::uint64_t) const;
+#define LMKIT_NGRAM_CNF_MEMBERS(T)                                                                       \
+  template CnfResult Engine::Core<T>::find_cnf(const Cnf&, const CnfOptions&) const;                     \
+  template SearchDocsResult Engine::Core<T>::search_docs_cnf(const Cnf&, const CnfOptions&, std::size_t, \
+                                                             std::uint64_t) const;
 LMKIT_NGRAM_CNF_MEMBERS(std::uint8_t)
 LMKIT_NGRAM_CNF_MEMBERS(std::uint16_t)
 LMKIT_NGRAM_CNF_MEMBERS(std::uint32_t)

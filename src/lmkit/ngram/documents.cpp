@@ -7,7 +7,8 @@
 namespace lmkit::ngram {
 
 template <typename T>
-DocResult Engine::Core<T>::get_doc_by_ptr(std::size_t s, std::uint64_t ptr, std::uint64_t max_disp_len) const {
+DocResult Engine::Core<T>::get_doc_by_ptr(std::size_t s, std::uint64_t ptr,
+                                          std::uint64_t max_disp_len) const {
   const Shard& shard = shards_[s];
   const auto doc = shard.doc_of(ptr);
   // A rank may point at a document's separator; its window then starts with the document.
@@ -24,12 +25,14 @@ DocResult Engine::Core<T>::get_doc_by_ptr(std::size_t s, std::uint64_t ptr, std:
   result.shard = s;
   result.metadata = shard.doc_metadata(doc.local_ix);
   result.token_ids.reserve(result.disp_len);
-  for (std::uint64_t at = disp_begin; at < disp_end; at += W) result.token_ids.push_back(shard.token_at_byte(at));
+  for (std::uint64_t at = disp_begin; at < disp_end; at += W)
+    result.token_ids.push_back(shard.token_at_byte(at));
   return result;
 }
 
 template <typename T>
-DocResult Engine::Core<T>::get_doc_by_rank(std::size_t s, std::uint64_t rank, std::uint64_t max_disp_len) const {
+DocResult Engine::Core<T>::get_doc_by_rank(std::size_t s, std::uint64_t rank,
+                                           std::uint64_t max_disp_len) const {
   return get_doc_by_ptr(s, shards_[s].pointer(rank), max_disp_len);
 }
 
@@ -46,7 +49,8 @@ DocResult Engine::Core<T>::get_doc_by_ix(std::uint64_t doc_ix, std::uint64_t max
   result.disp_len = (disp_end - doc.begin) / W;
   result.shard = s;
   result.metadata = shard.doc_metadata(doc.local_ix);
-  for (std::uint64_t at = doc.begin; at < disp_end; at += W) result.token_ids.push_back(shard.token_at_byte(at));
+  for (std::uint64_t at = doc.begin; at < disp_end; at += W)
+    result.token_ids.push_back(shard.token_at_byte(at));
   return result;
 }
 
@@ -59,8 +63,8 @@ SearchDocsResult Engine::Core<T>::search_docs(std::span<const std::uint32_t> ids
   const std::uint64_t shown = std::min<std::uint64_t>(maxnum, found.count);
   for (std::uint64_t j = 0; j < shown; ++j) {
     // Evenly spaced over all matches, in shard then rank order.
-    const std::uint64_t idx = static_cast<std::uint64_t>(
-        static_cast<unsigned __int128>(j) * found.count / shown);
+    // floor(j * count / shown) without overflow.
+    const std::uint64_t idx = j * (found.count / shown) + j * (found.count % shown) / shown;
     std::uint64_t rest = idx;
     std::size_t s = 0;
     while (rest >= found.segment_by_shard[s].size()) rest -= found.segment_by_shard[s++].size();
@@ -79,20 +83,22 @@ SearchDocsResult Engine::search_docs(std::span<const std::uint32_t> ids, std::si
 DocResult Engine::get_doc_by_rank(std::size_t shard, std::uint64_t rank, std::uint64_t max_disp_len) const {
   const std::uint64_t n = token_count(shard);
   if (rank >= n) fail("rank {} is out of range: shard {} has {} suffixes", rank, shard, n);
-  return std::visit([&](const auto& core) { return core->get_doc_by_rank(shard, rank, max_disp_len); }, core_);
+  return std::visit([&](const auto& core) { return core->get_doc_by_rank(shard, rank, max_disp_len); },
+                    core_);
 }
 
 DocResult Engine::get_doc_by_ix(std::uint64_t doc_ix, std::uint64_t max_disp_len) const {
-  if (doc_ix >= doc_count()) fail("doc_ix {} is out of range: the index has {} documents", doc_ix, doc_count());
+  if (doc_ix >= doc_count())
+    fail("doc_ix {} is out of range: the index has {} documents", doc_ix, doc_count());
   return std::visit([&](const auto& core) { return core->get_doc_by_ix(doc_ix, max_disp_len); }, core_);
 }
 
 // The class itself is instantiated in engine.cpp; these members are defined here.
-#define LMKIT_NGRAM_DOC_MEMBERS(T)                                                                        \
-  template DocResult Engine::Core<T>::get_doc_by_ptr(std::size_t, std::uint64_t, std::uint64_t) const;   \
-  template DocResult Engine::Core<T>::get_doc_by_rank(std::size_t, std::uint64_t, std::uint64_t) const;  \
-  template DocResult Engine::Core<T>::get_doc_by_ix(std::uint64_t, std::uint64_t) const;                 \
-  template SearchDocsResult Engine::Core<T>::search_docs(std::span<const std::uint32_t>, std::size_t,    \
+#define LMKIT_NGRAM_DOC_MEMBERS(T)                                                                      \
+  template DocResult Engine::Core<T>::get_doc_by_ptr(std::size_t, std::uint64_t, std::uint64_t) const;  \
+  template DocResult Engine::Core<T>::get_doc_by_rank(std::size_t, std::uint64_t, std::uint64_t) const; \
+  template DocResult Engine::Core<T>::get_doc_by_ix(std::uint64_t, std::uint64_t) const;                \
+  template SearchDocsResult Engine::Core<T>::search_docs(std::span<const std::uint32_t>, std::size_t,   \
                                                          std::uint64_t) const;
 LMKIT_NGRAM_DOC_MEMBERS(std::uint8_t)
 LMKIT_NGRAM_DOC_MEMBERS(std::uint16_t)

@@ -39,9 +39,9 @@ FindResult Engine::Core<T>::find(std::span<const std::uint32_t> ids) const {
 }
 
 template <typename T>
-std::uint64_t Engine::Core<T>::cont_count(const std::vector<SaRange>& prompt_ranges, const std::uint8_t* pattern,
-                                          std::size_t prompt_bytes, std::uint32_t cont,
-                                          std::vector<SaRange>& cont_ranges) const {
+std::uint64_t Engine::Core<T>::cont_count(const std::vector<SaRange>& prompt_ranges,
+                                          const std::uint8_t* pattern, std::size_t prompt_bytes,
+                                          std::uint32_t cont, std::vector<SaRange>& cont_ranges) const {
   std::uint64_t total = find_all(pattern, prompt_bytes + W, cont_ranges, &prompt_ranges, prompt_bytes);
   if (cont == end_of_doc_id()) {
     std::uint64_t doc_ends = 0;
@@ -209,8 +209,8 @@ InfgramProbResult Engine::Core<T>::infgram_prob(std::span<const std::uint32_t> p
 }
 
 template <typename T>
-InfgramNtdResult Engine::Core<T>::infgram_ntd(std::span<const std::uint32_t> prompt, std::uint64_t max_support,
-                                              bool exact) const {
+InfgramNtdResult Engine::Core<T>::infgram_ntd(std::span<const std::uint32_t> prompt,
+                                              std::uint64_t max_support, bool exact) const {
   const auto tokens = to_tokens(prompt);
   std::vector<SaRange> ranges;
   InfgramNtdResult result;
@@ -276,7 +276,8 @@ void check_shard(const ShardFiles& f, unsigned width) {
   if (f.table.size() != n_tokens * f.pointer_width)
     fail("{}: suffix array has {} bytes, expected {} ({} tokens x {} bytes)", f.name, f.table.size(),
          n_tokens * f.pointer_width, n_tokens, f.pointer_width);
-  if (f.offsets.size() % 8 != 0) fail("{}: document offsets have {} bytes, not a multiple of 8", f.name, f.offsets.size());
+  if (f.offsets.size() % 8 != 0)
+    fail("{}: document offsets have {} bytes, not a multiple of 8", f.name, f.offsets.size());
   if (!f.metaoff.empty() && f.metaoff.size() != f.offsets.size())
     fail("{}: {} metadata offsets for {} documents", f.name, f.metaoff.size() / 8, f.offsets.size() / 8);
   if (n_tokens > 0 && f.offsets.empty()) fail("{}: token data but no document offsets", f.name);

@@ -35,7 +35,7 @@ struct ShardFiles {
 };
 
 struct EngineConfig {
-  unsigned token_width = 2;              // bytes per token: 1, 2 or 4
+  unsigned token_width = 2;             // bytes per token: 1, 2 or 4
   std::optional<std::uint32_t> eos_id;  // the tokenizer's EOS; document ends are reported as it
 };
 
@@ -132,8 +132,8 @@ class Engine {
   Engine& operator=(Engine&&) noexcept;
 
   unsigned token_width() const { return config_.token_width; }
-  std::uint32_t separator_id() const;     // the all-0xFF token value
-  std::uint32_t end_of_doc_id() const;    // what a document end is reported as: eos, else separator
+  std::uint32_t separator_id() const;   // the all-0xFF token value
+  std::uint32_t end_of_doc_id() const;  // what a document end is reported as: eos, else separator
   std::optional<std::uint32_t> eos_id() const { return config_.eos_id; }
   std::size_t shard_count() const;
   std::uint64_t token_count() const;  // over all shards, separators included

@@ -14,7 +14,8 @@ std::uint64_t get_uint(const Json& request, const char* key, std::uint64_t fallb
                        std::uint64_t hi) {
   const auto it = request.find(key);
   if (it == request.end() || it->is_null()) return fallback;
-  if (!it->is_number_unsigned()) fail("request: field \"{}\" must be a non-negative integer, got {}", key, it->dump());
+  if (!it->is_number_unsigned())
+    fail("request: field \"{}\" must be a non-negative integer, got {}", key, it->dump());
   const auto v = it->get<std::uint64_t>();
   if (v < lo || v > hi) fail("request: field \"{}\" is {}, outside [{}, {}]", key, v, lo, hi);
   return v;
@@ -63,7 +64,8 @@ std::vector<std::uint32_t> QueryService::query_tokens(const Json& request, bool 
     ids = ids_from_json(request["query_ids"], "query_ids");
   } else if (request.contains("query") && !request["query"].is_null()) {
     if (!request["query"].is_string()) fail("request: field \"query\" must be a string");
-    if (tokenizer_ == nullptr) fail("request: this index has no tokenizer; send \"query_ids\" instead of \"query\"");
+    if (tokenizer_ == nullptr)
+      fail("request: this index has no tokenizer; send \"query_ids\" instead of \"query\"");
     ids = tokenizer_->encode(request["query"].get<std::string>());
   } else {
     fail("request: give the query as \"query\" (text) or \"query_ids\" (token ids)");
@@ -89,7 +91,8 @@ Cnf QueryService::query_cnf(const Json& request) const {
         cnf.back().push_back(ids_from_json(clauses[c][t], fmt::format("query_ids[{}][{}]", c, t)));
     }
   } else if (request.contains("query") && request["query"].is_string()) {
-    if (tokenizer_ == nullptr) fail("request: this index has no tokenizer; send \"query_ids\" instead of \"query\"");
+    if (tokenizer_ == nullptr)
+      fail("request: this index has no tokenizer; send \"query_ids\" instead of \"query\"");
     for (const auto& clause : split(request["query"].get<std::string>(), " AND ")) {
       cnf.emplace_back();
       for (const auto& term : split(clause, " OR ")) cnf.back().push_back(tokenizer_->encode(term));
@@ -102,7 +105,8 @@ Cnf QueryService::query_cnf(const Json& request) const {
     fail("request: the CNF query has {} clauses; at most {} are allowed", cnf.size(), limits_.max_clauses);
   for (std::size_t c = 0; c < cnf.size(); ++c) {
     if (cnf[c].size() > limits_.max_terms)
-      fail("request: CNF clause {} has {} terms; at most {} are allowed", c, cnf[c].size(), limits_.max_terms);
+      fail("request: CNF clause {} has {} terms; at most {} are allowed", c, cnf[c].size(),
+           limits_.max_terms);
     for (std::size_t t = 0; t < cnf[c].size(); ++t)
       if (cnf[c][t].empty()) fail("request: CNF clause {} term {} is empty", c, t);
   }
@@ -110,8 +114,9 @@ Cnf QueryService::query_cnf(const Json& request) const {
 }
 
 Json QueryService::doc_json(const DocResult& doc) const {
-  Json out = {{"doc_ix", doc.doc_ix},     {"doc_len", doc.doc_len}, {"disp_len", doc.disp_len},
-              {"needle_offset", doc.needle_offset}, {"shard", doc.shard}, {"metadata", doc.metadata},
+  Json out = {{"doc_ix", doc.doc_ix},      {"doc_len", doc.doc_len},
+              {"disp_len", doc.disp_len},  {"needle_offset", doc.needle_offset},
+              {"shard", doc.shard},        {"metadata", doc.metadata},
               {"token_ids", doc.token_ids}};
   if (tokenizer_ != nullptr) {
     try {
@@ -136,18 +141,21 @@ Json QueryService::ntd_json(const NtdResult& ntd) const {
 Json QueryService::answer(const Json& request) const {
   if (!request.is_object()) fail("request: expected a JSON object, got {}", request.type_name());
   const auto type_it = request.find("query_type");
-  if (type_it == request.end() || !type_it->is_string()) fail("request: missing field \"query_type\" (a string)");
+  if (type_it == request.end() || !type_it->is_string())
+    fail("request: missing field \"query_type\" (a string)");
   const std::string type = type_it->get<std::string>();
   const auto started = std::chrono::steady_clock::now();
   Json out = {{"query_type", type}};
 
   auto prob_json = [](const ProbResult& p) {
-    return Json{{"prompt_cnt", p.prompt_cnt}, {"cont_cnt", p.cont_cnt},
+    return Json{{"prompt_cnt", p.prompt_cnt},
+                {"cont_cnt", p.cont_cnt},
                 {"prob", p.prob ? Json(*p.prob) : Json(nullptr)}};
   };
   const std::uint64_t max_disp_len = get_uint(request, "max_disp_len", 1000, 0, limits_.max_disp_len);
-  const CnfOptions cnf_options{get_uint(request, "max_clause_freq", 50000, 1, std::numeric_limits<std::uint64_t>::max()),
-                               get_uint(request, "max_diff_tokens", 100, 0, 1000000)};
+  const CnfOptions cnf_options{
+      get_uint(request, "max_clause_freq", 50000, 1, std::numeric_limits<std::uint64_t>::max()),
+      get_uint(request, "max_diff_tokens", 100, 0, 1000000)};
 
   if (type == "count" || type == "find") {
     const auto ids = query_tokens(request, false);
@@ -189,9 +197,14 @@ Json QueryService::answer(const Json& request) const {
     }
   } else if (type == "search_docs" || type == "search_docs_cnf") {
     const std::size_t maxnum = get_uint(request, "maxnum", 1, 1, limits_.max_maxnum);
-    const auto result = type == "search_docs"
-                            ? engine_.search_docs(query_tokens(request, true), maxnum, max_disp_len)
-                            : engine_.search_docs_cnf(query_cnf(request), cnf_options, maxnum, max_disp_len);
+    SearchDocsResult result;
+    if (type == "search_docs") {
+      const auto ids = query_tokens(request, true);
+      out["token_ids"] = ids;
+      result = engine_.search_docs(ids, maxnum, max_disp_len);
+    } else {
+      result = engine_.search_docs_cnf(query_cnf(request), cnf_options, maxnum, max_disp_len);
+    }
     out["cnt"] = result.cnt;
     out["approx"] = result.approx;
     out["idxs"] = result.idxs;
@@ -213,11 +226,13 @@ Json QueryService::answer(const Json& request) const {
     const auto doc_ix = get_uint(request, "doc_ix", 0, 0, std::numeric_limits<std::uint64_t>::max());
     out.update(doc_json(engine_.get_doc_by_ix(doc_ix, max_disp_len)));
   } else {
-    fail("request: unknown query_type \"{}\" (count, find, prob, ntd, infgram_prob, infgram_ntd, search_docs, "
-         "get_doc_by_rank, get_doc_by_ix, find_cnf, count_cnf, search_docs_cnf)",
-         type);
+    fail(
+        "request: unknown query_type \"{}\" (count, find, prob, ntd, infgram_prob, infgram_ntd, search_docs, "
+        "get_doc_by_rank, get_doc_by_ix, find_cnf, count_cnf, search_docs_cnf)",
+        type);
   }
-  out["latency"] = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
+  out["latency"] =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
   return out;
 }
 

@@ -19,9 +19,9 @@
 namespace lmkit::ngram {
 
 struct QueryLimits {
-  std::size_t max_clauses = 4;        // CNF clauses (Infini-gram's API limit)
-  std::size_t max_terms = 4;          // terms per CNF clause
-  std::size_t max_maxnum = 100;       // documents per search
+  std::size_t max_clauses = 4;   // CNF clauses (Infini-gram's API limit)
+  std::size_t max_terms = 4;     // terms per CNF clause
+  std::size_t max_maxnum = 100;  // documents per search
   std::uint64_t max_disp_len = 100000;
   std::uint64_t max_support = 1000000;
 };
