@@ -12,6 +12,8 @@ bench=build/release/bench/transformer_bench
 torch=(env OPENBLAS_NUM_THREADS=1 /usr/bin/python3 bench/transformer_torch.py)
 echo "threads $threads"
 $bench peak
+# One thread as well: on a shared machine the single-core ratio to the single-core peak is steadier.
+for r in $(seq "$rounds"); do LMKIT_THREADS=1 $bench gemm 1024 1024 1024 5; done
 for size in "1024 1024 1024" "256 2304 768" "256 3072 768"; do
   for r in $(seq "$rounds"); do
     $bench gemm $size 5
@@ -27,3 +29,4 @@ for r in $(seq "$rounds"); do
   "${torch[@]}" train small 4 64 3
 done
 $bench decode small 512 16
+$bench peak
