@@ -9,8 +9,8 @@
 namespace lmkit::tensor {
 namespace {
 
-TEST(Gemm, MatchesNaiveForAllTransposesStridesAndBeta) {
-  const std::size_t M = 13, N = 17, K = 29, pad = 3;
+void check_against_naive(std::size_t M, std::size_t N, std::size_t K) {
+  const std::size_t pad = 3;
   for (bool ta : {false, true}) {
     for (bool tb : {false, true}) {
       for (float beta : {0.0f, 1.0f, 0.5f}) {
@@ -24,11 +24,16 @@ TEST(Gemm, MatchesNaiveForAllTransposesStridesAndBeta) {
         for (std::size_t i = 0; i < M; ++i)
           for (std::size_t j = 0; j < ldc; ++j)
             EXPECT_NEAR(C[i * ldc + j], C_ref[i * ldc + j], 1e-4f * (1 + std::abs(C_ref[i * ldc + j])))
-                << "ta=" << ta << " tb=" << tb << " beta=" << beta << " at " << i << "," << j;
+                << "M=" << M << " ta=" << ta << " tb=" << tb << " beta=" << beta << " at " << i << "," << j;
       }
     }
   }
 }
+
+TEST(Gemm, MatchesNaiveForAllTransposesStridesAndBeta) { check_against_naive(13, 17, 29); }
+
+// M = 1 takes the matrix-vector path.
+TEST(Gemm, SingleRowMatchesNaive) { check_against_naive(1, 17, 29); }
 
 TEST(Gemm, NaiveComputesAHandCheckedProduct) {
   // (2,3) · (3,2): [[1,2,3],[4,5,6]] · [[1,0],[0,1],[1,1]] = [[4,5],[10,11]]

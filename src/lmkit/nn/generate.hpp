@@ -47,7 +47,9 @@ struct GenerateOptions {
 };
 
 // Generates for each prompt (each non-empty); row r samples with seed sampling.seed + r. Generation
-// stops early when the context reaches n_ctx. on_token(row, token) is called as each token is chosen.
+// stops early when the context reaches n_ctx; the rows of a batch share one cache length (the longest
+// prompt plus the tokens so far), so a short prompt batched with a long one may stop sooner than alone.
+// on_token(row, token) is called as each token is chosen.
 std::vector<std::vector<std::int32_t>> generate(
     const GptModel& model, const std::vector<std::vector<std::int32_t>>& prompts,
     const GenerateOptions& options,

@@ -22,6 +22,18 @@ void gemm(bool trans_a, bool trans_b, std::size_t M, std::size_t N, std::size_t 
           const float* A, std::size_t lda, const float* B, std::size_t ldb, float beta, float* C,
           std::size_t ldc) {
   if (M == 0 || N == 0) return;
+  if (M == 1) {
+    // One row (batch-1 decoding): a matrix-vector product, which is bound by reading B once; OpenBLAS's
+    // sgemv streams it better than sgemm does with M = 1.
+    blasint inc_a = trans_a ? checked_int(lda) : 1;
+    if (trans_b)  // B is (N, K): c = B · a
+      cblas_sgemv(CblasRowMajor, CblasNoTrans, checked_int(N), checked_int(K), alpha, B, checked_int(ldb), A,
+                  inc_a, beta, C, 1);
+    else  // B is (K, N): c = Bᵀ · a
+      cblas_sgemv(CblasRowMajor, CblasTrans, checked_int(K), checked_int(N), alpha, B, checked_int(ldb), A,
+                  inc_a, beta, C, 1);
+    return;
+  }
   cblas_sgemm(CblasRowMajor, trans_a ? CblasTrans : CblasNoTrans, trans_b ? CblasTrans : CblasNoTrans,
               checked_int(M), checked_int(N), checked_int(K), alpha, A, checked_int(lda), B, checked_int(ldb),
               beta, C, checked_int(ldc));
