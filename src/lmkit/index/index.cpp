@@ -1,0 +1,156 @@
+#include "lmkit/index/index.hpp"
+
+#include <algorithm>
+#include <filesystem>
+#include <map>
+
+#include "lmkit/util/error.hpp"
+
+namespace lmkit::index {
+
+namespace fs = std::filesystem;
+
+int pointer_width_for(std::uint64_t tokenized_bytes) {
+  int width = 1;
+  while (width < 8 && (tokenized_bytes - 1) >> (8 * width) != 0) ++width;
+  return width;
+}
+
+Shard Shard::open(const std::string& dir, const std::string& name, int token_width, int pointer_width) {
+  auto path = [&](const char* kind) { return (fs::path(dir) / (std::string(kind) + "." + name)).string(); };
+  Shard shard;
+  shard.name_ = name;
+  shard.tokenized_ = MappedFile::open(path("tokenized"), AccessHint::random);
+  shard.table_ = MappedFile::open(path("table"), AccessHint::random);
+  shard.offset_ = MappedFile::open(path("offset"), AccessHint::random);
+  const std::uint64_t ds_bytes = shard.tokenized_.size();
+  const std::uint64_t sa_bytes = shard.table_.size();
+
+  if (pointer_width == 0) pointer_width = pointer_width_for(ds_bytes);
+  if (token_width == 0) {
+    // sa_bytes = (ds_bytes / token_width) * pointer_width determines the token width.
+    if (sa_bytes == 0 || (ds_bytes * static_cast<std::uint64_t>(pointer_width)) % sa_bytes != 0)
+      fail("{} ({} bytes) and {} ({} bytes) do not fit any token width with {}-byte pointers",
+           path("tokenized"), ds_bytes, path("table"), sa_bytes, pointer_width);
+    token_width = static_cast<int>(ds_bytes * static_cast<std::uint64_t>(pointer_width) / sa_bytes);
+  }
+  if (token_width != 1 && token_width != 2 && token_width != 4)
+    fail("{}: token width {} is not 1, 2 or 4 bytes", path("tokenized"), token_width);
+  if (ds_bytes % static_cast<std::uint64_t>(token_width) != 0)
+    fail("{}: size {} is not a multiple of the token width {}", path("tokenized"), ds_bytes, token_width);
+  shard.token_width_ = token_width;
+  shard.pointer_width_ = pointer_width;
+  shard.n_positions_ = ds_bytes / static_cast<std::uint64_t>(token_width);
+  shard.separator_ = token_width == 4 ? 0xFFFFFFFFu : (1u << (8 * token_width)) - 1;
+  if (sa_bytes != shard.n_positions_ * static_cast<std::uint64_t>(pointer_width))
+    fail("{}: size {} bytes, expected {} positions × {} bytes = {}", path("table"), sa_bytes,
+         shard.n_positions_, pointer_width, shard.n_positions_ * static_cast<std::uint64_t>(pointer_width));
+  if (shard.offset_.size() % 8 != 0)
+    fail("{}: size {} is not a multiple of 8 (u64 document offsets)", path("offset"), shard.offset_.size());
+  if (shard.token_at(0) != shard.separator_)
+    fail("{}: does not start with a document separator (0x{:X})", path("tokenized"), shard.separator_);
+
+  if (fs::exists(path("metadata")) || fs::exists(path("metaoff"))) {
+    shard.metadata_ = MappedFile::open(path("metadata"), AccessHint::random, /*allow_empty=*/true);
+    shard.metaoff_ = MappedFile::open(path("metaoff"), AccessHint::random, /*allow_empty=*/true);
+    if (shard.metaoff_.size() != shard.offset_.size())
+      fail("{}: {} entries, but {} has {} documents", path("metaoff"), shard.metaoff_.size() / 8,
+           path("offset"), shard.n_documents());
+  }
+  return shard;
+}
+
+std::uint64_t Shard::document_offset(std::uint64_t doc) const { return read_le(offset_.data() + doc * 8, 8); }
+
+std::uint64_t Shard::document_end(std::uint64_t doc) const {
+  return doc + 1 < n_documents() ? document_offset(doc + 1) : tokenized_.size();
+}
+
+std::uint64_t Shard::document_of(std::uint64_t byte_offset) const {
+  // The last document whose separator is at or before byte_offset.
+  std::uint64_t lo = 0, hi = n_documents();
+  while (hi - lo > 1) {
+    std::uint64_t mid = (lo + hi) / 2;
+    if (document_offset(mid) <= byte_offset) {
+      lo = mid;
+    } else {
+      hi = mid;
+    }
+  }
+  return lo;
+}
+
+std::string_view Shard::metadata(std::uint64_t doc) const {
+  if (!has_metadata()) return {};
+  std::uint64_t begin = read_le(metaoff_.data() + doc * 8, 8);
+  std::uint64_t end =
+      doc + 1 < n_documents() ? read_le(metaoff_.data() + (doc + 1) * 8, 8) : metadata_.size();
+  if (begin > end || end > metadata_.size())
+    fail("metaoff.{}: document {} has metadata bytes [{}, {}) outside metadata.{} ({} bytes)", name_, doc,
+         begin, end, name_, metadata_.size());
+  std::string_view line(reinterpret_cast<const char*>(metadata_.data()) + begin, end - begin);
+  if (!line.empty() && line.back() == '\n') line.remove_suffix(1);
+  return line;
+}
+
+Index Index::open(const std::string& dir) {
+  if (!fs::is_directory(dir)) fail("{}: not a directory (expected an index directory)", dir);
+  Index index;
+  index.dir_ = dir;
+  const std::string manifest_path = (fs::path(dir) / "lmkit.json").string();
+  if (fs::exists(manifest_path)) {
+    index.manifest_ = read_json_file(manifest_path);
+    const Json& m = index.manifest_;
+    if (json_get_or<std::string>(m, "format", "", manifest_path) != "lmkit-index")
+      fail("{}: not an lmkit index manifest (field \"format\" is not \"lmkit-index\")", manifest_path);
+    int version = json_get<int>(m, "format_version", manifest_path);
+    if (version != 1)
+      fail("{}: format_version {} is not supported (this lmkit reads 1)", manifest_path, version);
+    index.token_width_ = json_get<int>(m, "token_width", manifest_path);
+    index.tokenizer_spec_ = json_get_or<std::string>(m, "tokenizer", "", manifest_path);
+    if (m.contains("eos_token_id") && !m["eos_token_id"].is_null())
+      index.eos_token_id_ = json_get<std::uint32_t>(m, "eos_token_id", manifest_path);
+    index.vocab_size_ = json_get_or<std::uint64_t>(m, "vocab_size", 0, manifest_path);
+    for (const Json& shard : json_get<Json>(m, "shards", manifest_path)) {
+      std::string name = shard.at("id").is_string()
+                             ? shard.at("id").get<std::string>()
+                             : std::to_string(json_get<std::uint64_t>(shard, "id", manifest_path));
+      index.shards_.push_back(Shard::open(dir, name, index.token_width_,
+                                          json_get_or<int>(shard, "pointer_width", 0, manifest_path)));
+    }
+  } else {
+    // An Infini-gram index: every tokenized.S with its table.S and offset.S, in numeric order of S.
+    std::vector<std::string> names;
+    for (const auto& entry : fs::directory_iterator(dir)) {
+      std::string file = entry.path().filename().string();
+      if (file.rfind("tokenized.", 0) == 0) names.push_back(file.substr(10));
+    }
+    std::sort(names.begin(), names.end(), [](const std::string& a, const std::string& b) {
+      return a.size() != b.size() ? a.size() < b.size() : a < b;
+    });
+    for (const auto& name : names) index.shards_.push_back(Shard::open(dir, name));
+    if (!index.shards_.empty()) index.token_width_ = index.shards_.front().token_width();
+  }
+  if (index.shards_.empty()) fail("{}: no shards (no tokenized.S files and no lmkit.json)", dir);
+  for (const Shard& shard : index.shards_) {
+    if (shard.token_width() != index.token_width_)
+      fail("{}: shard {} has {}-byte tokens but shard {} has {}-byte tokens", dir, shard.name(),
+           shard.token_width(), index.shards_.front().name(), index.token_width_);
+  }
+  if (index.vocab_size_ == 0) index.vocab_size_ = index.shards_.front().separator();
+  return index;
+}
+
+std::uint64_t Index::n_tokens() const {
+  std::uint64_t total = 0;
+  for (const Shard& shard : shards_) total += shard.n_tokens();
+  return total;
+}
+
+std::uint64_t Index::n_documents() const {
+  std::uint64_t total = 0;
+  for (const Shard& shard : shards_) total += shard.n_documents();
+  return total;
+}
+
+}  // namespace lmkit::index
