@@ -219,8 +219,8 @@ IndexBuilder::IndexBuilder(std::string out_dir, BuildOptions options)
                                                    : 0.75 * static_cast<double>(physical_memory_bytes());
   shard_capacity_ = static_cast<std::uint64_t>(
       budget_bytes / static_cast<double>(static_cast<std::uint64_t>(token_width_) + kSortBytesPerPosition));
-  // 32-bit suffix-array entries while sorting: below 2^32 - 1 positions per shard.
-  shard_capacity_ = std::min<std::uint64_t>(shard_capacity_, std::numeric_limits<std::uint32_t>::max() - 1);
+  // 32-bit suffix-array entries while sorting (their top bit is a mark): below 2^31 - 1 positions.
+  shard_capacity_ = std::min<std::uint64_t>(shard_capacity_, (std::numeric_limits<std::uint32_t>::max() >> 1) - 1);
   if (options_.max_shard_tokens > 0) shard_capacity_ = std::min(shard_capacity_, options_.max_shard_tokens);
   if (shard_capacity_ < 2)
     usage_fail("a shard of at most {} token positions cannot hold a document (raise --mem or --max-shard-tokens)",

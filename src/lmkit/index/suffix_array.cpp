@@ -24,6 +24,7 @@ class TypeBits {
  public:
   explicit TypeBits(std::size_t n) : words_((n + 63) / 64, 0) {}
   bool is_s(std::size_t i) const { return (words_[i >> 6] >> (i & 63)) & 1; }
+  void prefetch(std::size_t i) const { __builtin_prefetch(words_.data() + (i >> 6)); }
   void set_s(std::size_t i) { words_[i >> 6] |= std::uint64_t{1} << (i & 63); }
 
  private:
@@ -37,6 +38,7 @@ template <typename Char, typename Idx>
 class Sais {
  public:
   static constexpr Idx kEmpty = std::numeric_limits<Idx>::max();
+  static constexpr Idx kMark = Idx{1} << (8 * sizeof(Idx) - 1);  // see induce()
 
   // text: n characters in [0, k).
   Sais(const Char* text, Idx n, Idx k) : text_(text), n_(n), counts_(k, 0), bucket_(k), types_(n) {
@@ -62,8 +64,10 @@ class Sais {
     induce(sa);
 
     Idx n_lms = 0;
-    for (Idx i = 0; i < n; ++i)
+    for (Idx i = 0; i < n; ++i) {
+      if (i + kPrefetchDistance < n) types_.prefetch(sa[i + kPrefetchDistance]);
       if (is_lms(sa[i])) sa[n_lms++] = sa[i];
+    }
 
     // Stage 2: name each LMS substring by its rank among distinct substrings. Lengths, then names,
     // go to sa[n_lms + p/2] (LMS positions are at least 2 apart, so these slots are distinct).
@@ -79,12 +83,16 @@ class Sais {
     Idx previous = kEmpty;
     Idx previous_length = 0;
     for (Idx r = 0; r < n_lms; ++r) {
+      if (r + kPrefetchDistance < n_lms) {
+        const Idx ahead = sa[r + kPrefetchDistance];
+        __builtin_prefetch(sa + n_lms + ahead / 2);
+        __builtin_prefetch(text_ + ahead);
+      }
       const Idx p = sa[r];
       const Idx length = sa[n_lms + p / 2];
       // A substring that reaches the sentinel (p + length > n) is unique.
       const bool same = previous != kEmpty && length == previous_length && p + length <= n &&
-                        previous + length <= n &&
-                        std::equal(text_ + p, text_ + p + length, text_ + previous);
+                        previous + length <= n && equal_substrings(p, previous, length);
       if (!same) {
         ++n_names;
         previous = p;
@@ -112,7 +120,10 @@ class Sais {
       for (Idx i = 1; i < n; ++i)
         if (is_lms(i)) reduced[j++] = i;
     }
-    for (Idx i = 0; i < n_lms; ++i) sa[i] = reduced[sa[i]];
+    for (Idx i = 0; i < n_lms; ++i) {
+      if (i + kPrefetchDistance < n_lms) __builtin_prefetch(reduced + sa[i + kPrefetchDistance]);
+      sa[i] = reduced[sa[i]];
+    }
     std::fill(sa + n_lms, sa + n, kEmpty);
     bucket_ends();
     for (Idx i = n_lms; i >= 1; --i) {
@@ -124,6 +135,13 @@ class Sais {
   }
 
  private:
+  // LMS substrings are short (a few characters), so a plain loop beats a call to memcmp.
+  bool equal_substrings(Idx a, Idx b, Idx length) const {
+    for (Idx k = 0; k < length; ++k)
+      if (text_[a + k] != text_[b + k]) return false;
+    return true;
+  }
+
   bool is_lms(Idx i) const { return i > 0 && i != kEmpty && types_.is_s(i) && !types_.is_s(i - 1); }
 
   void bucket_starts() {
@@ -142,27 +160,43 @@ class Sais {
   }
 
   // From LMS suffixes placed in sa (others kEmpty): L-type suffixes left to right, then S-type
-  // suffixes right to left.
+  // suffixes right to left. Instead of looking up the type of each suffix's predecessor (a random
+  // access to the type bits), an entry carries it in its top bit: during the L scan a marked entry's
+  // predecessor is S-type (or absent) and is skipped; the S scan induces from exactly the marked
+  // entries and clears the marks. The types follow from the text: before an L-type suffix j, suffix
+  // j-1 is S-type iff text[j-1] < text[j]; before an S-type suffix, iff text[j-1] <= text[j].
   void induce(Idx* sa) {
     const Idx n = n_;
     bucket_starts();
-    sa[bucket_[text_[n - 1]]++] = n - 1;  // induced by the virtual sentinel
+    {
+      const Idx j = n - 1;  // induced by the virtual sentinel; always L-type
+      sa[bucket_[text_[j]]++] = (j == 0 || text_[j - 1] < text_[j]) ? (j | kMark) : j;
+    }
     for (Idx i = 0; i < n; ++i) {
       if (i + kPrefetchDistance < n) {
         const Idx ahead = sa[i + kPrefetchDistance];
-        if (ahead != kEmpty && ahead > 0) __builtin_prefetch(text_ + ahead - 1);
+        if (!(ahead & kMark)) __builtin_prefetch(text_ + ahead - 1);
       }
       const Idx p = sa[i];
-      if (p != kEmpty && p > 0 && !types_.is_s(p - 1)) sa[bucket_[text_[p - 1]]++] = p - 1;
+      if (p & kMark) continue;  // empty, or its predecessor is not L-type
+      const Idx j = p - 1;      // unmarked entries are never 0
+      const Char c = text_[j];
+      sa[bucket_[c]++] = (j == 0 || text_[j - 1] < c) ? (j | kMark) : j;
     }
     bucket_ends();
     for (Idx i = n; i-- > 0;) {
       if (i >= kPrefetchDistance) {
         const Idx ahead = sa[i - kPrefetchDistance];
-        if (ahead != kEmpty && ahead > 0) __builtin_prefetch(text_ + ahead - 1);
+        if ((ahead & kMark) && ahead != kEmpty) __builtin_prefetch(text_ + (ahead & ~kMark) - 1);
       }
-      const Idx p = sa[i];
-      if (p != kEmpty && p > 0 && types_.is_s(p - 1)) sa[--bucket_[text_[p - 1]]] = p - 1;
+      const Idx v = sa[i];
+      if (!(v & kMark) || v == kEmpty) continue;
+      const Idx p = v & ~kMark;
+      sa[i] = p;
+      if (p == 0) continue;
+      const Idx j = p - 1;
+      const Char c = text_[j];
+      sa[--bucket_[c]] = (j > 0 && text_[j - 1] <= c) ? (j | kMark) : j;
     }
   }
 
@@ -243,7 +277,8 @@ void sort_suffixes_impl(std::span<std::uint8_t> tokens, int token_width, std::sp
     fail("sort_suffixes: {} bytes is not a whole number of {}-byte tokens", tokens.size(), token_width);
   const std::size_t n = tokens.size() / static_cast<std::size_t>(token_width);
   if (sa.size() != n) fail("sort_suffixes: {} tokens but room for {} array entries", n, sa.size());
-  if (n >= std::numeric_limits<Idx>::max())
+  // The top bit of an entry is a mark while sorting (Sais::induce), and all-ones means empty.
+  if (n >= (std::numeric_limits<Idx>::max() >> 1))
     fail("sort_suffixes: {} tokens is too many for {}-byte array entries", n, sizeof(Idx));
   if (n == 0) return;
   const Idx count = static_cast<Idx>(n);
