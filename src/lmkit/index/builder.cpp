@@ -47,6 +47,7 @@ std::uint64_t physical_memory_bytes() {
 }
 
 constexpr std::size_t kWriteChunkEntries = std::size_t{1} << 16;
+constexpr std::uint64_t kInitialReserve = std::uint64_t{1} << 30;
 
 }  // namespace
 
@@ -75,8 +76,11 @@ std::uint64_t BuildSummary::documents() const {
 // offsets and metadata streamed to files as documents arrive.
 class IndexBuilder::ShardWriter {
  public:
-  ShardWriter(const AtomicDirectory& directory, std::uint64_t id, int token_width, bool write_metadata)
+  ShardWriter(const AtomicDirectory& directory, std::uint64_t id, int token_width, bool write_metadata,
+              std::uint64_t capacity)
       : id_(id), token_width_(token_width), directory_(directory), offsets_(file("offset")) {
+    // Reserved, not touched: no copying while the shard fills, up to 1 GiB; beyond, it doubles.
+    words_.reserve(std::min<std::uint64_t>(capacity * static_cast<std::uint64_t>(token_width), kInitialReserve) / 8 + 1);
     if (write_metadata) {
       metadata_.emplace(file("metadata"));
       metaoff_.emplace(file("metaoff"));
@@ -91,7 +95,7 @@ class IndexBuilder::ShardWriter {
     offsets_.write_u64(n_bytes_);
     const std::uint64_t width = static_cast<std::uint64_t>(token_width_);
     const std::uint64_t new_size = n_bytes_ + (ids.size() + 1) * width;
-    if (new_size > words_.size() * 8) words_.resize(std::max<std::uint64_t>((new_size + 7) / 8, words_.size() * 2));
+    if (new_size > words_.size() * 8) words_.resize((new_size + 7) / 8);  // capacity grows geometrically
     std::uint8_t* out = bytes() + n_bytes_;
     std::memcpy(out, &separator, width);
     out += width;
@@ -227,7 +231,7 @@ IndexBuilder::IndexBuilder(std::string out_dir, BuildOptions options)
                shard_capacity_);
 
   directory_ = std::make_unique<AtomicDirectory>(out_dir_);
-  shard_ = std::make_unique<ShardWriter>(*directory_, 0, token_width_, options_.write_metadata);
+  shard_ = std::make_unique<ShardWriter>(*directory_, 0, token_width_, options_.write_metadata, shard_capacity_);
   summary_.path = out_dir_;
   summary_.token_width = token_width_;
 }
@@ -258,7 +262,8 @@ void IndexBuilder::write_shard() {
   summary_.shards.push_back(summary);
   const std::uint64_t next_id = shard_->id() + 1;
   shard_.reset();
-  shard_ = std::make_unique<ShardWriter>(*directory_, next_id, token_width_, options_.write_metadata);
+  shard_ = std::make_unique<ShardWriter>(*directory_, next_id, token_width_, options_.write_metadata,
+                                         shard_capacity_);
 }
 
 BuildSummary IndexBuilder::finish() {
