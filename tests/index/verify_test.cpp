@@ -10,6 +10,7 @@
 #include <random>
 
 #include "lmkit/index/builder.hpp"
+#include "lmkit/index/checksum.hpp"
 #include "lmkit/index/index.hpp"
 
 namespace fs = std::filesystem;
@@ -62,6 +63,17 @@ std::string all(const VerifyReport& report) {
   std::string out;
   for (const auto& p : report.problems) out += p + "\n";
   return out;
+}
+
+TEST(Checksum, Crc32CheckValue) {
+  // The CRC-32 check value of "123456789" (zlib / gzip / PNG polynomial), whole and in pieces.
+  const std::string digits = "123456789";
+  EXPECT_EQ(crc32_hex(crc32_of({reinterpret_cast<const std::uint8_t*>(digits.data()), digits.size()})), "cbf43926");
+  Crc32 crc;
+  crc.update(digits.data(), 4);
+  crc.update(digits.data() + 4, 5);
+  EXPECT_EQ(crc.hex(), "cbf43926");
+  EXPECT_EQ(Crc32().hex(), "00000000");
 }
 
 TEST(VerifyIndex, IntactIndexPassesFullAndSampled) {
