@@ -49,6 +49,7 @@ TEST(Corpus, PlainFilesAreWholeDocumentsReadInSortedOrderRecursively) {
   dir.write("b.txt", "second\nfile\n");
   dir.write("a.txt", "first file");
   dir.write("sub/c.txt", "third");
+  dir.write("sub/empty.txt", "");
   dir.write(".hidden", "never read");
   dir.write(".git/objects/x", "never read");
   auto docs = read_all({dir.path()});

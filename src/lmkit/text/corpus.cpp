@@ -177,7 +177,7 @@ bool CorpusReader::next(Document& doc) {
       const bool ok = check_utf8(doc);
       finished_raw_bytes_ += stream_->raw_bytes_read();
       stream_.reset();
-      if (!ok) continue;
+      if (!ok || doc.text.empty()) continue;  // an empty file is not a document
       ++documents_read_;
       return true;
     }

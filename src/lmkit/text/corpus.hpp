@@ -6,8 +6,8 @@
 //     taken from the name without its .gz / .zst suffix);
 //   - directories, read recursively in sorted path order (names starting with '.' are skipped);
 //   - "-" for stdin (plain text unless CorpusOptions::format says JSONL).
-// Blank lines are not documents: they are skipped in lines mode and in JSONL. In lines mode a
-// trailing '\r' is removed (CRLF files).
+// Empty files and blank lines are not documents: they are skipped. In lines mode a trailing '\r'
+// is removed (CRLF files).
 //
 // Bad input — a line that is not JSON or not an object, a missing or non-string "text" field, a
 // document that is not valid UTF-8 — stops the reader with an Error naming file:line, or, with

@@ -40,6 +40,28 @@ ThreadMatchState& thread_match_state() {
   return state;
 }
 
+// PCRE2's \s (with UCP) also matches U+180E, which left Unicode's White_Space in Unicode 6.3; GPT-2's
+// Python `regex` (and Hugging Face's Oniguruma) follow White_Space. So \s and \S become the property.
+std::string with_white_space_property(std::string_view pattern) {
+  std::string out;
+  for (std::size_t i = 0; i < pattern.size(); ++i) {
+    if (pattern[i] != '\\' || i + 1 == pattern.size()) {
+      out += pattern[i];
+      continue;
+    }
+    const char next = pattern[++i];
+    if (next == 's') {
+      out += "\\p{White_Space}";
+    } else if (next == 'S') {
+      out += "\\P{White_Space}";
+    } else {
+      out += '\\';
+      out += next;
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 struct Pretokenizer::Compiled {
@@ -52,7 +74,8 @@ Pretokenizer::Pretokenizer(std::string pattern)
     : pattern_(std::move(pattern)), compiled_(std::make_unique<Compiled>()) {
   int error_code = 0;
   PCRE2_SIZE error_offset = 0;
-  compiled_->code = pcre2_compile(reinterpret_cast<PCRE2_SPTR>(pattern_.data()), pattern_.size(),
+  const std::string compiled_pattern = with_white_space_property(pattern_);
+  compiled_->code = pcre2_compile(reinterpret_cast<PCRE2_SPTR>(compiled_pattern.data()), compiled_pattern.size(),
                                   PCRE2_UTF | PCRE2_UCP, &error_code, &error_offset, nullptr);
   if (!compiled_->code)
     fail("pre-tokenizer pattern {:?}: {} at offset {}", pattern_, pcre2_message(error_code), error_offset);
