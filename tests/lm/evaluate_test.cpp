@@ -50,7 +50,7 @@ TEST(Evaluate, InfgramBreakdownAndMixturePoints) {
   for (const auto& doc : kTrain) shards[0].push_back({doc, ""});
   ngram::testing::TempDir dir;
   ngram::testing::write_test_index(dir.path(), shards, 2, 1);
-  std::shared_ptr<ngram::testing::OpenedIndex> opened =
+  std::shared_ptr<ngram::testing::TestIndex> opened =
       ngram::testing::open_test_index(dir.path(), shards.size(), {2, 0});
   std::shared_ptr<const ngram::Engine> engine(opened, opened->engine.get());
   lm::InfgramLM infgram(engine, 5);

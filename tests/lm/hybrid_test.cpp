@@ -45,7 +45,7 @@ TEST(HybridLM, MixesTheTwoDistributionsByTheEstimateSparsity) {
   std::vector<ngram::testing::TestShard> shards = {{{{1, 2, 3, 1, 2, 4}, ""}, {{0, 1, 2, 3}, ""}}};
   ngram::testing::TempDir dir;
   ngram::testing::write_test_index(dir.path(), shards, 2, 1);
-  std::shared_ptr<ngram::testing::OpenedIndex> opened =
+  std::shared_ptr<ngram::testing::TestIndex> opened =
       ngram::testing::open_test_index(dir.path(), shards.size(), {2, 5});
   std::shared_ptr<const ngram::Engine> engine(opened, opened->engine.get());
   auto infgram = std::make_shared<lm::InfgramLM>(engine, 6);

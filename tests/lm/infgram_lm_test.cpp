@@ -39,7 +39,7 @@ TEST(InfgramLM, DistributionIsTheOracleNextTokenCountsOfTheLongestSuffix) {
   auto shards = random_shards(8, 3);
   ngram::testing::TempDir dir;
   ngram::testing::write_test_index(dir.path(), shards, 2, 2);
-  std::shared_ptr<ngram::testing::OpenedIndex> opened =
+  std::shared_ptr<ngram::testing::TestIndex> opened =
       ngram::testing::open_test_index(dir.path(), shards.size(), {2, eos});
   Oracle oracle(shards, 2, eos);
   std::shared_ptr<const ngram::Engine> engine(opened, opened->engine.get());
@@ -83,7 +83,7 @@ TEST(InfgramLM, WithoutAnEosDocumentEndsAreLeftOutAndRenormalized) {
   std::vector<TestShard> shards = {{{{1, 2, 5}, ""}, {{2, 3, 5}, ""}, {{1, 2, 3}, ""}}};
   ngram::testing::TempDir dir;
   ngram::testing::write_test_index(dir.path(), shards, 2, 1);
-  std::shared_ptr<ngram::testing::OpenedIndex> opened =
+  std::shared_ptr<ngram::testing::TestIndex> opened =
       ngram::testing::open_test_index(dir.path(), shards.size(), {2, std::nullopt});
   std::shared_ptr<const ngram::Engine> engine(opened, opened->engine.get());
   lm::InfgramLM lm(engine, /*vocab_size=*/6);
