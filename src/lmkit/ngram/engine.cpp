@@ -236,7 +236,7 @@ std::vector<TokenScore> Engine::Core<T>::score(std::span<const std::uint32_t> id
     scores[i] = {prompt_cnt == 0 ? 0.0 : static_cast<double>(cont_cnt) / static_cast<double>(prompt_cnt),
                  prompt_cnt, cont_cnt, suffix_len};
     // The next context's longest occurring suffix is at most one token longer: tokens[i - suffix_len,
-    // i] itself, whose ranges were just narrowed. Otherwise drop tokens from the left.
+    // i] itself, whose ranges were just narrowed.
     std::uint64_t extended = 0;
     for (const auto& r : cont) extended += r.size();
     if (extended > 0) {
@@ -245,16 +245,38 @@ std::vector<TokenScore> Engine::Core<T>::score(std::span<const std::uint32_t> id
       ++suffix_len;
       continue;
     }
-    for (;;) {
-      if (suffix_len == 0) {
-        for (std::size_t s = 0; s < shards_.size(); ++s) prompt[s] = shards_[s].all();
-        prompt_cnt = token_count_;
+    // Otherwise the new length is in [0, suffix_len], and occurring is monotone in it. Gallop down
+    // from suffix_len (drop 1, 2, 4, ... tokens), then bisect the last gap: O(log(drop + 1)) fresh
+    // searches, and the drops sum to at most the sequence's length, so a token costs O(1) searches
+    // amortized. `prompt` takes the ranges of each success; successes only grow the length, so it
+    // ends with the ranges of the final one.
+    for (std::size_t s = 0; s < shards_.size(); ++s) prompt[s] = shards_[s].all();
+    prompt_cnt = token_count_;
+    auto occurs = [&](std::size_t len) {
+      const std::uint64_t n = find_all(data + (i + 1 - len) * W, len * W, cont);
+      if (n == 0) return false;
+      prompt.swap(cont);
+      prompt_cnt = n;
+      return true;
+    };
+    std::size_t good = 0, bad = suffix_len + 1;  // good occurs (0 always does), bad does not
+    for (std::size_t drop = 1; drop <= suffix_len; drop *= 2) {
+      const std::size_t probe = suffix_len + 1 - drop;
+      if (occurs(probe)) {
+        good = probe;
         break;
       }
-      prompt_cnt = find_all(data + (i + 1 - suffix_len) * W, suffix_len * W, prompt);
-      if (prompt_cnt > 0) break;
-      --suffix_len;
+      bad = probe;
     }
+    while (bad - good > 1) {
+      const std::size_t mid = good + (bad - good) / 2;
+      if (occurs(mid)) {
+        good = mid;
+      } else {
+        bad = mid;
+      }
+    }
+    suffix_len = good;
   }
   return scores;
 }

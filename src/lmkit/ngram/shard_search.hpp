@@ -11,8 +11,10 @@
 #include <cstdint>
 #include <cstring>
 #include <limits>
+#include <string>
 
 #include "lmkit/ngram/engine.hpp"
+#include "lmkit/util/error.hpp"
 
 namespace lmkit::ngram::detail {
 
@@ -32,7 +34,8 @@ class ShardSearch {
         offsets_(files.offsets.data()),
         doc_count_(files.offsets.size() / 8),
         metadata_(files.metadata),
-        metaoff_(files.metaoff.data()) {}
+        metaoff_(files.metaoff.data()),
+        name_(files.name) {}
 
   std::uint64_t size() const { return tokens_bytes_ / sizeof(T); }  // tokens, separators included
   std::uint64_t bytes() const { return tokens_bytes_; }
@@ -190,7 +193,9 @@ class ShardSearch {
     std::uint64_t begin, end = metadata_.size();
     std::memcpy(&begin, metaoff_ + local_ix * 8, 8);
     if (local_ix + 1 < doc_count_) std::memcpy(&end, metaoff_ + (local_ix + 1) * 8, 8);
-    if (begin > end || end > metadata_.size()) return {};
+    if (begin > end || end > metadata_.size())
+      fail("{}: metadata offsets of document {} ([{}, {})) do not fit the {}-byte metadata file", name_,
+           local_ix, begin, end, metadata_.size());
     std::string line(reinterpret_cast<const char*>(metadata_.data() + begin), end - begin);
     while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.pop_back();
     return line;
@@ -205,6 +210,7 @@ class ShardSearch {
   std::uint64_t doc_count_;
   std::span<const std::uint8_t> metadata_;
   const std::uint8_t* metaoff_;
+  std::string name_;  // for error messages
 };
 
 }  // namespace lmkit::ngram::detail
