@@ -60,7 +60,7 @@ void add_positions(const GptConfig& c, float* x, const std::int32_t* positions, 
 // ---------------------------------------------------------------------------------------------------
 // Parameters
 
-GptModel::GptModel(GptConfig config) : config_(std::move(config)) {
+GptModel::GptModel(GptConfig config) : config_(config) {
   config_.validate("GPT config");
   const std::size_t C = config_.n_embd, V = config_.vocab_size;
   std::size_t offset = 0;

@@ -11,14 +11,16 @@ namespace lmkit::nn {
 
 namespace {
 
-const std::string kPrefix = "transformer.";
+const std::string body_prefix = "transformer.";
 
 bool is_gpt2_variant(const GptConfig& c) {
   return c.norm == NormKind::layernorm && c.position == PositionKind::learned;
 }
 
 // The file name of a parameter: GPT2LMHeadModel prefixes the body with "transformer.".
-std::string file_name(const std::string& name) { return name == "lm_head.weight" ? name : kPrefix + name; }
+std::string file_name(const std::string& name) {
+  return name == "lm_head.weight" ? name : body_prefix + name;
+}
 
 }  // namespace
 

@@ -86,8 +86,8 @@ SafetensorsFile SafetensorsFile::parse(std::span<const std::uint8_t> bytes, std:
     fail("{}: {} bytes is too short for a safetensors file (8-byte header length)", src, bytes.size());
   std::uint64_t header_len = 0;
   std::memcpy(&header_len, bytes.data(), 8);
-  if (header_len > kMaxSafetensorsHeader)
-    fail("{}: header length {} exceeds the limit of {} bytes", src, header_len, kMaxSafetensorsHeader);
+  if (header_len > max_safetensors_header_bytes)
+    fail("{}: header length {} exceeds the limit of {} bytes", src, header_len, max_safetensors_header_bytes);
   if (header_len > bytes.size() - 8)
     fail("{}: header length {} runs past the end of the {}-byte file", src, header_len, bytes.size());
   std::string_view header(reinterpret_cast<const char*>(bytes.data() + 8), header_len);
@@ -105,7 +105,7 @@ SafetensorsFile SafetensorsFile::parse(std::span<const std::uint8_t> bytes, std:
       }
       continue;
     }
-    std::string where = src + ": tensor \"" + name + "\"";
+    std::string where = fmt::format("{}: tensor \"{}\"", src, name);
     if (!value.is_object()) fail("{} must be an object", where);
     auto dtype = value.find("dtype");
     auto shape = value.find("shape");

@@ -27,7 +27,7 @@ struct SafetensorsEntry {
 };
 
 // The largest header the reader accepts (the reference implementation's limit).
-inline constexpr std::uint64_t kMaxSafetensorsHeader = 100'000'000;
+inline constexpr std::uint64_t max_safetensors_header_bytes = 100'000'000;
 
 class SafetensorsFile {
  public:

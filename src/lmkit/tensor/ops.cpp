@@ -27,8 +27,8 @@ void for_rows(std::size_t N, std::size_t work_per_row, Body body) {
       min_rows);
 }
 
-constexpr float kGeluScale = 0.7978845608028654f;  // sqrt(2 / pi)
-constexpr float kGeluCubic = 0.044715f;
+constexpr float gelu_scale = 0.7978845608028654f;  // sqrt(2 / pi)
+constexpr float gelu_cubic = 0.044715f;
 
 }  // namespace
 
@@ -213,16 +213,16 @@ void rmsnorm_backward(float* dinp, float* dweight, const float* dout, const floa
 void gelu_forward(float* out, const float* inp, std::size_t n) {
   for_rows(n, 1, [&](std::size_t i) {
     float x = inp[i];
-    out[i] = 0.5f * x * (1.0f + std::tanh(kGeluScale * (x + kGeluCubic * x * x * x)));
+    out[i] = 0.5f * x * (1.0f + std::tanh(gelu_scale * (x + gelu_cubic * x * x * x)));
   });
 }
 
 void gelu_backward(float* dinp, const float* inp, const float* dout, std::size_t n) {
   for_rows(n, 1, [&](std::size_t i) {
     float x = inp[i];
-    float u = kGeluScale * (x + kGeluCubic * x * x * x);
+    float u = gelu_scale * (x + gelu_cubic * x * x * x);
     float t = std::tanh(u);
-    float du = kGeluScale * (1.0f + 3.0f * kGeluCubic * x * x);
+    float du = gelu_scale * (1.0f + 3.0f * gelu_cubic * x * x);
     dinp[i] += dout[i] * (0.5f * (1.0f + t) + 0.5f * x * (1.0f - t * t) * du);
   });
 }
