@@ -1,5 +1,9 @@
 #include "lmkit/text/tokenizer.hpp"
 
+#include <filesystem>
+
+#include "lmkit/text/bpe_files.hpp"
+#include "lmkit/text/sentencepiece_tokenizer.hpp"
 #include "lmkit/util/error.hpp"
 
 namespace lmkit::text {
@@ -31,8 +35,43 @@ std::optional<std::uint32_t> BytesTokenizer::id_of(std::string_view piece) const
 }
 
 std::unique_ptr<Tokenizer> load_tokenizer(const std::string& spec) {
+  namespace fs = std::filesystem;
   if (spec == "bytes") return std::make_unique<BytesTokenizer>();
-  usage_fail("unknown tokenizer \"{}\" (known: bytes)", spec);
+  if (spec == "gpt2") {
+    const std::string dir = gpt2_files_dir();
+    return load_gpt2_bpe(dir + "/encoder.json", dir + "/vocab.bpe", spec);
+  }
+  std::error_code error;
+  const auto status = fs::status(spec, error);
+  if (!error && fs::is_directory(status)) {
+    const fs::path dir(spec);
+    if (fs::exists(dir / "tokenizer.json"))
+      return load_hf_byte_level_bpe((dir / "tokenizer.json").string(), spec);
+    if (fs::exists(dir / "encoder.json") && fs::exists(dir / "vocab.bpe"))
+      return load_gpt2_bpe((dir / "encoder.json").string(), (dir / "vocab.bpe").string(), spec);
+    if (fs::exists(dir / "tokenizer.model"))
+      return std::make_unique<SentencePieceTokenizer>((dir / "tokenizer.model").string(), spec);
+    usage_fail(
+        "{}: no tokenizer here (expected tokenizer.json, encoder.json + vocab.bpe, or tokenizer.model)",
+        spec);
+  }
+  if (!error && fs::is_regular_file(status)) {
+    const fs::path path(spec);
+    if (path.filename() == "encoder.json" || path.filename() == "vocab.bpe") {
+      const fs::path dir = path.parent_path();
+      return load_gpt2_bpe((dir / "encoder.json").string(), (dir / "vocab.bpe").string(), spec);
+    }
+    if (path.extension() == ".json") return load_hf_byte_level_bpe(spec, spec);
+    if (path.extension() == ".model") return std::make_unique<SentencePieceTokenizer>(spec, spec);
+    usage_fail(
+        "{}: not a tokenizer file lmkit knows (tokenizer.json, encoder.json + vocab.bpe, a SentencePiece "
+        ".model)",
+        spec);
+  }
+  usage_fail(
+      "unknown tokenizer \"{}\" (expected bytes, gpt2, or a path to a tokenizer.json, an encoder.json + "
+      "vocab.bpe directory or a SentencePiece .model)",
+      spec);
 }
 
 }  // namespace lmkit::text

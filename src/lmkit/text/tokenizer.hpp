@@ -24,7 +24,13 @@ class Tokenizer {
  public:
   virtual ~Tokenizer() = default;
 
+  // encode() must be safe to call from several threads at once (corpora are tokenized in parallel).
   virtual std::vector<std::uint32_t> encode(std::string_view text) const = 0;
+  // Like encode(), but the tokenizer's special tokens written literally in the text (such as
+  // "<|endoftext|>") become their ids. encode() never does this, so user text cannot inject them.
+  virtual std::vector<std::uint32_t> encode_with_specials(std::string_view text) const {
+    return encode(text);
+  }
   // Throws Error naming the id when an id is outside [0, vocab_size()).
   virtual std::string decode(std::span<const std::uint32_t> ids) const = 0;
   virtual std::uint32_t vocab_size() const = 0;

@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# `lmkit tokenize` / `lmkit detokenize`: ids, JSON, files and lines, round trips, and errors.
+source "$(dirname "$0")/lib.sh"
+lmkit=$1
+
+expect_exit 0 -- "$lmkit" tokenize --tokenizer gpt2 "Hello world"
+expect_match "$out" "^15496 995$" "GPT-2 ids of 'Hello world'"
+
+expect_exit 0 -- "$lmkit" tokenize --tokenizer gpt2 --json "Hello world"
+expect_match "$out" '"ids":\[15496,995\]' "--json ids"
+expect_match "$out" '"pieces":\["Hello","Ġworld"\]' "--json pieces"
+
+expect_exit 0 -- "$lmkit" tokenize --tokenizer gpt2 "a<|endoftext|>"
+expect_match "$out" "^64 27 91 437 1659 5239 91 29$" "specials are text unless asked"
+expect_exit 0 -- "$lmkit" tokenize --tokenizer gpt2 --specials "a<|endoftext|>"
+expect_match "$out" "^64 50256$" "--specials"
+
+printf 'In the beginning\nGod created\n' >"$workdir/two-lines.txt"
+expect_exit 0 -- "$lmkit" tokenize --tokenizer bytes --file "$workdir/two-lines.txt" --lines
+expect_match "$(sed -n 2p <<<"$out")" "^71 111 100 32 99" "--lines gives one line of ids per input line"
+
+# Round trip through files: tokenize a file, detokenize the ids.
+printf 'Caf\xc3\xa9 \xf0\x9f\x98\x80  tabs\tand\nnewlines' >"$workdir/mixed.txt"
+"$lmkit" tokenize --tokenizer gpt2 --file "$workdir/mixed.txt" >"$workdir/ids.txt"
+expect_exit 0 -- "$lmkit" detokenize --tokenizer gpt2 --file "$workdir/ids.txt"
+expect_match "$(printf '%s' "$out" | od -An -tx1 | tr -d ' \n')" "^$(od -An -tx1 "$workdir/mixed.txt" | tr -d ' \n')$" "detokenize(tokenize(file)) == file"
+
+expect_exit 0 -- "$lmkit" detokenize --tokenizer gpt2 --json 15496 995
+expect_match "$out" '"text":"Hello world"' "detokenize --json"
+
+expect_exit 2 -- "$lmkit" tokenize --tokenizer no-such-tokenizer "x"
+expect_match "$err" "no-such-tokenizer" "an unknown tokenizer is named"
+expect_exit 2 -- "$lmkit" tokenize --tokenizer gpt2
+expect_match "$err" "TEXT or --file" "no input"
+expect_exit 1 -- "$lmkit" tokenize --tokenizer gpt2 --file "$workdir/missing.txt"
+expect_match "$err" "missing.txt" "a missing file is named"
+expect_exit 1 -- "$lmkit" detokenize --tokenizer gpt2 15496 50257
+expect_match "$err" "token id 50257" "an id outside the vocabulary is named"
+expect_exit 2 -- "$lmkit" detokenize --tokenizer gpt2 12 twelve
+expect_match "$err" "twelve" "a word that is not an id is named"
+
+# tokenizer train: a byte-level BPE written as tokenizer.json, loaded back by --tokenizer DIR.
+for i in $(seq 1 200); do echo "And the LORD spake unto Moses, saying $i"; done >"$workdir/corpus.txt"
+expect_exit 0 -- "$lmkit" --quiet tokenizer train --corpus "$workdir/corpus.txt" --lines --vocab-size 300 --out "$workdir/bpe" --json
+expect_match "$out" '"vocab_size":300' "trained vocabulary size"
+expect_match "$out" '"documents":200' "one document per line"
+expect_exit 0 -- "$lmkit" tokenize --tokenizer "$workdir/bpe" --json "And the LORD spake"
+expect_match "$out" '"count":[1-4],' "trained merges make few tokens"
+expect_exit 0 -- "$lmkit" detokenize --tokenizer "$workdir/bpe" --file <(echo "$out" | sed 's/.*"ids":\(\[[0-9,]*\]\).*/\1/')
+expect_match "$out" "^And the LORD spake$" "trained tokenizer round trip"
+expect_exit 1 -- "$lmkit" --quiet tokenizer train --corpus "$workdir/corpus.txt" --vocab-size 300 --out "$workdir/bpe"
+expect_match "$err" "bpe" "an existing output is refused and named"
+printf '{"text": "fine"}\n{"text": 3}\n' >"$workdir/bad.jsonl"
+expect_exit 1 -- "$lmkit" --quiet tokenizer train --corpus "$workdir/bad.jsonl" --vocab-size 300 --out "$workdir/bpe2"
+expect_match "$err" "bad.jsonl:2: field \"text\" is number" "bad input names file:line"
+expect_exit 0 -- "$lmkit" tokenizer train --corpus "$workdir/bad.jsonl" --vocab-size 300 --out "$workdir/bpe3" --skip-bad
+expect_match "$err" "skipped 1 bad documents" "--skip-bad reports the count"
+expect_exit 2 -- "$lmkit" tokenizer train --corpus "$workdir/corpus.txt" --vocab-size 100 --out "$workdir/bpe4"
+expect_match "$err" "vocab-size 100" "a vocabulary too small for the bytes is a usage error"
+
+finish
