@@ -238,6 +238,7 @@ std::vector<std::uint32_t> ByteLevelBpe::bpe_word_reference(std::string_view wor
     parts = std::move(merged);
   }
   std::vector<std::uint32_t> ids;
+  ids.reserve(parts.size());
   for (const auto& part : parts) ids.push_back(piece_ids_.at(part));
   return ids;
 }
