@@ -5,7 +5,7 @@ source "$(dirname "$0")/lib.sh"
 lmkit=$1
 data="$workdir/kjv"
 
-expect_exit 0 -- "$lmkit" --quiet demo --data-dir "$data" --json
+expect_exit 0 -- "$lmkit" --quiet demo --corpus-only --data-dir "$data" --json
 summary=$out
 for split in train validation test; do
   [[ -s "$data/$split.jsonl" ]] || { echo "FAIL: $split.jsonl missing"; failures=$((failures + 1)); }
@@ -23,6 +23,6 @@ dupes=$(cat "$data"/*.jsonl | grep -oE '"book":"[^"]*","chapter":[0-9]+' | sort 
 expect_match "$dupes" "^0$" "no chapter appears twice"
 expect_match "$(head -c 300 "$data/train.jsonl")" '"text":"In the beginning God created' "Genesis 1 opens train"
 # Human output has a total row; a second run reuses the data.
-expect_exit 0 -- "$lmkit" --quiet demo --data-dir "$data"
+expect_exit 0 -- "$lmkit" --quiet demo --corpus-only --data-dir "$data"
 expect_match "$out" "^total +1189 " "the human table totals 1189 documents"
 finish

@@ -78,6 +78,8 @@ class Shard {
   const MappedFile& tokenized_file() const { return tokenized_; }
   const MappedFile& table_file() const { return table_; }
   const MappedFile& offset_file() const { return offset_; }
+  const MappedFile& metadata_file() const { return metadata_; }  // not open when there is no metadata
+  const MappedFile& metaoff_file() const { return metaoff_; }
 
  private:
   std::string name_;

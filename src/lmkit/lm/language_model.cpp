@@ -18,4 +18,12 @@ std::vector<double> LanguageModel::score(std::span<const std::uint32_t> tokens, 
   return log_probs;
 }
 
+void LanguageModel::for_each_distribution(std::span<const std::uint32_t> tokens, std::size_t first,
+                                          const DistributionVisitor& visit) const {
+  for (std::size_t i = first; i <= tokens.size(); ++i) {
+    std::vector<double> distribution = next_token_distribution(tokens.first(i));
+    visit(i, distribution);
+  }
+}
+
 }  // namespace lmkit::lm

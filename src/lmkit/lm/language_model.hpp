@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <span>
 #include <string>
 #include <vector>
@@ -25,6 +26,13 @@ class LanguageModel {
   // The default asks next_token_distribution() once per position; models override it with
   // something faster (a KV cache, a single count lookup).
   virtual std::vector<double> score(std::span<const std::uint32_t> tokens, std::size_t first = 1) const;
+
+  // Calls visit(i, P(· | tokens[0..i))) for every i in [first, tokens.size()], in order; the span
+  // is valid during the call only. The default asks next_token_distribution() per position; models
+  // that see a whole sequence at once (a transformer's forward pass) override it.
+  using DistributionVisitor = std::function<void(std::size_t position, std::span<const double> distribution)>;
+  virtual void for_each_distribution(std::span<const std::uint32_t> tokens, std::size_t first,
+                                     const DistributionVisitor& visit) const;
 };
 
 }  // namespace lmkit::lm

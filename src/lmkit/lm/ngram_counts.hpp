@@ -6,8 +6,11 @@
 
 #include <array>
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <vector>
+
+#include "lmkit/index/index.hpp"
 
 namespace lmkit::lm {
 
@@ -75,5 +78,9 @@ class NgramCounts {
   NgramTable raw_;
   NgramTable continuation_;
 };
+
+// Counts the n-grams of every document in every shard of an index (the token array between
+// separators). Token ids must be below vocab_size.
+std::shared_ptr<NgramCounts> count_index_ngrams(const index::Index& index, int order, std::uint32_t vocab_size);
 
 }  // namespace lmkit::lm

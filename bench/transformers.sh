@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Transformer figures: FMA peak and read bandwidth, GEMM, training tokens/s against PyTorch (side by
+# side, alternating lmkit / torch), and batch-1 decode with and without the KV cache.
+# PyTorch runs in BENCH.md's fair configuration: OPENBLAS_NUM_THREADS=1, torch.set_num_threads(THREADS).
+# Usage: bench/transformers.sh [ROUNDS]   (build first: cmake --build --preset release)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+rounds=${1:-2}
+threads=${LMKIT_THREADS:-$(nproc)}
+export LMKIT_THREADS=$threads
+bench=build/release/bench/transformer_bench
+torch=(env OPENBLAS_NUM_THREADS=1 /usr/bin/python3 bench/transformer_torch.py)
+echo "threads $threads"
+$bench peak
+# One thread as well: on a shared machine the single-core ratio to the single-core peak is steadier.
+for r in $(seq "$rounds"); do LMKIT_THREADS=1 $bench gemm 1024 1024 1024 5; done
+for size in "1024 1024 1024" "256 2304 768" "256 3072 768"; do
+  for r in $(seq "$rounds"); do
+    $bench gemm $size 5
+    "${torch[@]}" gemm $size 5
+  done
+done
+for r in $(seq "$rounds"); do
+  $bench train tiny 4 64 10
+  "${torch[@]}" train tiny 4 64 10
+done
+for r in $(seq "$rounds"); do
+  $bench train small 4 64 3
+  "${torch[@]}" train small 4 64 3
+done
+$bench decode small 512 16
+$bench peak

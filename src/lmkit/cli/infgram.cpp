@@ -1,0 +1,168 @@
+// `lmkit infgram prob|ntd|score`: the ∞-gram LM. prob and ntd back off to the longest suffix of the
+// prompt that occurs in the index; score gives P∞ of every token of a document given all tokens
+// before it, in O(log N) per token (Engine::score).
+#include <chrono>
+#include <cmath>
+#include <fstream>
+#include <memory>
+#include <sstream>
+
+#include <fmt/format.h>
+
+#include "lmkit/cli/command.hpp"
+#include "lmkit/cli/index_query.hpp"
+#include "lmkit/util/error.hpp"
+
+namespace lmkit::cli {
+
+namespace {
+
+struct ScoreOptions {
+  std::string file;  // a text file (one document) or .jsonl (a "text" field per line)
+  bool per_token = false;
+};
+
+// The documents to score, as token ids.
+std::vector<std::vector<std::uint32_t>> documents_to_score(const IndexQueryOptions& o, const ScoreOptions& s,
+                                                           const ngram::OpenedIndex& idx) {
+  auto encode = [&](const std::string& text, const std::string& where) {
+    if (!idx.tokenizer) fail("{}: the index has no tokenizer; pass --tokenizer or score --ids", where);
+    return idx.tokenizer->encode(text);
+  };
+  std::vector<std::vector<std::uint32_t>> docs;
+  if (!o.ids.empty()) {
+    docs.push_back(o.ids);
+  } else if (!s.file.empty()) {
+    std::ifstream in(s.file, std::ios::binary);
+    if (!in) fail("{}: cannot read: {}", s.file, errno_message(errno));
+    if (s.file.ends_with(".jsonl")) {
+      std::string line;
+      for (std::size_t n = 1; std::getline(in, line); ++n) {
+        if (line.empty()) continue;
+        const auto where = fmt::format("{}:{}", s.file, n);
+        docs.push_back(encode(json_get<std::string>(parse_json(line, where), "text", where), where));
+      }
+    } else {
+      std::stringstream text;
+      text << in.rdbuf();
+      docs.push_back(encode(text.str(), s.file));
+    }
+  } else {
+    docs.push_back(encode(o.text, "query"));
+  }
+  return docs;
+}
+
+void score_command(const IndexQueryOptions& o, const ScoreOptions& s) {
+  const auto idx = o.open();
+  const auto docs = documents_to_score(o, s, *idx);
+  Json out = {{"documents", Json::array()}};
+  std::uint64_t tokens = 0, zero = 0;
+  double log2_sum = 0, seconds = 0;
+  for (const auto& doc : docs) {
+    const auto start = std::chrono::steady_clock::now();
+    const auto scores = idx->engine->score(doc);
+    seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    std::uint64_t doc_zero = 0;
+    double doc_log2 = 0;
+    Json per_token = Json::array();
+    for (std::size_t i = 0; i < scores.size(); ++i) {
+      const auto& t = scores[i];
+      if (t.prob > 0) {
+        doc_log2 += std::log2(t.prob);
+      } else {
+        ++doc_zero;
+      }
+      if (s.per_token)
+        per_token.push_back({{"token_id", doc[i]},
+                             {"prob", t.prob},
+                             {"suffix_len", t.suffix_len},
+                             {"prompt_cnt", t.prompt_cnt},
+                             {"cont_cnt", t.cont_cnt}});
+    }
+    Json d = {{"tokens", doc.size()}, {"zero_prob_tokens", doc_zero}, {"log2_prob_sum_nonzero", doc_log2}};
+    if (s.per_token) d["scores"] = per_token;
+    out["documents"].push_back(d);
+    tokens += doc.size();
+    zero += doc_zero;
+    log2_sum += doc_log2;
+  }
+  out["tokens"] = tokens;
+  out["zero_prob_tokens"] = zero;
+  out["log2_prob_sum_nonzero"] = log2_sum;
+  out["tokens_per_second"] = seconds > 0 ? static_cast<double>(tokens) / seconds : 0.0;
+  if (o.json) return fmt::print("{}\n", out.dump());
+  if (s.per_token) {
+    for (std::size_t d = 0; d < docs.size(); ++d) {
+      fmt::print("document {}\n{:>10} {:>12} {:>10} {:>12}  token\n", d, "prob", "cont/prompt", "suffix_len",
+                 "");
+      const auto& scores = out["documents"][d]["scores"];
+      for (std::size_t i = 0; i < scores.size(); ++i)
+        fmt::print("{:>10.6f} {:>12} {:>10}  {}\n", scores[i]["prob"].get<double>(),
+                   fmt::format("{}/{}", scores[i]["cont_cnt"].get<std::uint64_t>(),
+                               scores[i]["prompt_cnt"].get<std::uint64_t>()),
+                   scores[i]["suffix_len"].get<std::size_t>(), show_token(*idx, docs[d][i]));
+    }
+  }
+  const std::uint64_t nonzero = tokens - zero;
+  fmt::print(
+      "{} documents, {} tokens, {} with P∞ = 0; over the others mean log2 P∞ = {:.4f} (perplexity {:.3f}); "
+      "{:.0f} tokens/s\n",
+      docs.size(), tokens, zero, nonzero ? log2_sum / static_cast<double>(nonzero) : 0.0,
+      nonzero ? std::exp2(-log2_sum / static_cast<double>(nonzero)) : 0.0,
+      out["tokens_per_second"].get<double>());
+}
+
+const bool registered = register_command("infgram", [](CLI::App& app) {
+  auto* infgram = app.add_subcommand("infgram", "The ∞-gram LM: prob, ntd and document scoring");
+  infgram->require_subcommand(1);
+  {
+    auto o = std::make_shared<IndexQueryOptions>();
+    auto* sub = infgram->add_subcommand("prob", "P∞ of a sequence's last token given the rest");
+    o->add_index(sub);
+    o->add_query(sub, "The prompt and continuation (its last token)");
+    sub->callback([o] {
+      const auto idx = o->open();
+      const auto r =
+          ngram::QueryService(*idx->engine, idx->tokenizer.get()).answer(o->request("infgram_prob"));
+      if (o->json) return fmt::print("{}\n", r.dump());
+      fmt::print("P∞({} | {}) = {}  (suffix_len {})\n", show_token(*idx, r["cont_id"].get<std::uint32_t>()),
+                 show_ids(*idx, r["token_ids"]), show_prob(r), r["suffix_len"].get<std::size_t>());
+    });
+  }
+  {
+    auto o = std::make_shared<IndexQueryOptions>();
+    auto max_support = std::make_shared<std::uint64_t>(1000);
+    auto top = std::make_shared<std::size_t>(20);
+    auto* sub = infgram->add_subcommand("ntd", "∞-gram next-token distribution of a prompt");
+    o->add_index(sub);
+    o->add_query(sub, "The prompt");
+    sub->add_option("--max-support", *max_support, "Sample when the suffix occurs more often")
+        ->capture_default_str();
+    sub->add_option("--top", *top, "Tokens to print")->capture_default_str();
+    sub->callback([o, max_support, top] {
+      const auto idx = o->open();
+      const auto r = ngram::QueryService(*idx->engine, idx->tokenizer.get())
+                         .answer(o->request("infgram_ntd", {{"max_support", *max_support}}));
+      if (o->json) return fmt::print("{}\n", r.dump());
+      fmt::print("suffix_len {}\n", r["suffix_len"].get<std::size_t>());
+      print_ntd(*idx, r, *top);
+    });
+  }
+  {
+    auto o = std::make_shared<IndexQueryOptions>();
+    auto s = std::make_shared<ScoreOptions>();
+    auto* sub =
+        infgram->add_subcommand("score", "P∞ of every token of a document given the tokens before it");
+    o->add_index(sub);
+    o->add_query(sub, "The document");
+    sub->add_option("--file", s->file,
+                    "Score this file: plain text (one document) or .jsonl (\"text\" per line)");
+    sub->add_flag("--per-token", s->per_token, "Print every token's P∞, counts and suffix_len");
+    sub->callback([o, s] { score_command(*o, *s); });
+  }
+});
+
+}  // namespace
+
+}  // namespace lmkit::cli

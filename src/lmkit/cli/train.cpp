@@ -1,0 +1,290 @@
+// `lmkit train`: trains a GPT-like decoder on a text corpus (Algorithm 13 DTraining) and writes a
+// Hugging Face GPT-2 model directory with the optimizer state, the loss history and a loss-curve SVG,
+// checkpointing atomically as it goes; `--resume` continues a checkpoint bit for bit.
+#include <fmt/format.h>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <sstream>
+
+#include "lmkit/cli/command.hpp"
+#include "lmkit/nn/adamw.hpp"
+#include "lmkit/nn/gpt.hpp"
+#include "lmkit/nn/hf_gpt2.hpp"
+#include "lmkit/nn/training.hpp"
+#include "lmkit/tensor/gemm.hpp"
+#include "lmkit/text/tokenizer.hpp"
+#include "lmkit/util/error.hpp"
+#include "lmkit/util/json.hpp"
+#include "lmkit/util/progress.hpp"
+#include "lmkit/util/thread_pool.hpp"
+
+namespace lmkit::cli {
+
+namespace {
+
+struct TrainOptions {
+  std::string data, val_data, tokenizer, config, out;
+  std::uint64_t steps = 1000, until = 0, warmup = 0;
+  std::size_t batch = 8, ctx = 0, val_every = 100, val_batches = 4, checkpoint_every = 500;
+  float lr = 1e-3f, min_lr = -1, weight_decay = 0.1f, clip = 1.0f;
+  std::uint64_t seed = 1;
+  bool resume = false, json = false;
+};
+
+Json options_json(const TrainOptions& o) {
+  return {{"data", o.data},
+          {"val_data", o.val_data},
+          {"tokenizer", o.tokenizer},
+          {"steps", o.steps},
+          {"warmup", o.warmup},
+          {"batch", o.batch},
+          {"ctx", o.ctx},
+          {"lr", o.lr},
+          {"min_lr", o.min_lr},
+          {"weight_decay", o.weight_decay},
+          {"clip", o.clip},
+          {"seed", o.seed},
+          {"val_every", o.val_every},
+          {"val_batches", o.val_batches},
+          {"checkpoint_every", o.checkpoint_every}};
+}
+
+void options_from_json(TrainOptions& o, const Json& j, const std::string& ctx) {
+  o.data = json_get<std::string>(j, "data", ctx);
+  o.val_data = json_get<std::string>(j, "val_data", ctx);
+  o.tokenizer = json_get<std::string>(j, "tokenizer", ctx);
+  o.steps = json_get<std::uint64_t>(j, "steps", ctx);
+  o.warmup = json_get<std::uint64_t>(j, "warmup", ctx);
+  o.batch = json_get<std::size_t>(j, "batch", ctx);
+  o.ctx = json_get<std::size_t>(j, "ctx", ctx);
+  o.lr = json_get<float>(j, "lr", ctx);
+  o.min_lr = json_get<float>(j, "min_lr", ctx);
+  o.weight_decay = json_get<float>(j, "weight_decay", ctx);
+  o.clip = json_get<float>(j, "clip", ctx);
+  o.seed = json_get<std::uint64_t>(j, "seed", ctx);
+  o.val_every = json_get<std::size_t>(j, "val_every", ctx);
+  o.val_batches = json_get<std::size_t>(j, "val_batches", ctx);
+  o.checkpoint_every = json_get<std::size_t>(j, "checkpoint_every", ctx);
+}
+
+// The corpus as one token stream: a .jsonl file's "text" fields (one document per line) or a plain
+// text file. Documents are separated by the tokenizer's end-of-text token when it has one, else by a
+// blank line.
+std::vector<std::int32_t> read_tokens(const std::string& path, const text::Tokenizer& tokenizer) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) fail("{}: cannot open: {}", path, errno_message(errno));
+  std::vector<std::int32_t> tokens;
+  auto append = [&](std::string_view text) {
+    for (std::uint32_t id : tokenizer.encode(text)) tokens.push_back(static_cast<std::int32_t>(id));
+  };
+  auto separator = [&] {
+    if (auto eos = tokenizer.specials().eos)
+      tokens.push_back(static_cast<std::int32_t>(*eos));
+    else
+      append("\n\n");
+  };
+  if (path.ends_with(".jsonl")) {
+    std::string line;
+    std::size_t line_no = 0;
+    while (std::getline(in, line)) {
+      ++line_no;
+      if (line.empty()) continue;
+      std::string where = fmt::format("{} line {}", path, line_no);
+      Json doc = parse_json(line, where);
+      if (!tokens.empty()) separator();
+      append(json_get<std::string>(doc, "text", where));
+    }
+  } else {
+    std::stringstream buffer;
+    buffer << in.rdbuf();
+    append(buffer.str());
+  }
+  if (tokens.empty()) fail("{}: no text to train on", path);
+  return tokens;
+}
+
+nn::GptConfig make_config(const std::string& spec, std::uint32_t vocab_size) {
+  nn::GptConfig config;
+  if (!nn::gpt_config_preset(spec, config)) {
+    if (!std::filesystem::is_regular_file(spec))
+      usage_fail("--config {}: neither a built-in size (tiny, small) nor a config file", spec);
+    config = nn::gpt_config_from_json(read_json_file(spec), spec);
+    if (config.vocab_size != 0 && config.vocab_size < vocab_size)
+      fail("{}: vocab_size {} is smaller than the tokenizer's {}", spec, config.vocab_size, vocab_size);
+  }
+  if (config.vocab_size == 0) config.vocab_size = vocab_size;
+  config.validate(spec);
+  return config;
+}
+
+void run_train(TrainOptions o) {
+  const bool resuming = o.resume;
+  std::uint64_t until = o.until;
+  Json state;
+  if (resuming) {
+    if (o.out.empty()) usage_fail("--resume needs --out, the checkpoint directory to continue");
+    state = read_json_file(o.out + "/training.json");
+    std::uint64_t steps_override = o.steps;
+    bool steps_given = o.steps != 0;
+    options_from_json(o, json_get<Json>(state, "options", o.out + "/training.json"),
+                      o.out + "/training.json");
+    if (steps_given) o.steps = steps_override;
+  } else {
+    if (o.data.empty() || o.tokenizer.empty() || o.config.empty() || o.out.empty())
+      usage_fail("lmkit train needs --data, --tokenizer, --config and --out (or --resume with --out)");
+    if (std::filesystem::exists(o.out))
+      usage_fail("--out {} already exists; continue it with --resume or choose a new directory", o.out);
+    if (o.steps == 0) o.steps = 1000;
+  }
+
+  std::size_t threads = ThreadPool::default_threads();
+  tensor::set_gemm_threads(threads);
+  auto tokenizer = text::load_tokenizer(o.tokenizer);
+  std::vector<std::int32_t> train_tokens = read_tokens(o.data, *tokenizer), val_tokens;
+  if (!o.val_data.empty()) {
+    val_tokens = read_tokens(o.val_data, *tokenizer);
+  } else {
+    // Hold out the last tenth of the training stream for validation.
+    std::size_t n_val = train_tokens.size() / 10;
+    val_tokens.assign(train_tokens.end() - static_cast<std::ptrdiff_t>(n_val), train_tokens.end());
+    train_tokens.resize(train_tokens.size() - n_val);
+  }
+
+  std::unique_ptr<nn::GptModel> model;
+  if (resuming) {
+    model = std::make_unique<nn::GptModel>(nn::load_gpt2_dir(o.out).model);
+  } else {
+    model = std::make_unique<nn::GptModel>(make_config(o.config, tokenizer->vocab_size()));
+    model->init_weights(o.seed);
+  }
+  const nn::GptConfig& config = model->config();
+  if (tokenizer->vocab_size() > config.vocab_size)
+    fail("the tokenizer's {} ids do not fit the model's vocab_size {}", tokenizer->vocab_size(),
+         config.vocab_size);
+  if (o.ctx == 0) o.ctx = std::min<std::size_t>(config.n_ctx, 256);
+  if (o.ctx > config.n_ctx) usage_fail("--ctx {} exceeds the model's n_ctx {}", o.ctx, config.n_ctx);
+  if (o.batch == 0) usage_fail("--batch must be positive");
+  if (o.min_lr < 0) o.min_lr = o.lr / 10;
+  if (!resuming && o.warmup == 0) o.warmup = std::max<std::uint64_t>(1, o.steps / 20);
+  if (train_tokens.size() <= o.ctx)
+    fail("{}: {} tokens cannot fill one window of --ctx {}", o.data, train_tokens.size(), o.ctx);
+  if (val_tokens.size() <= o.ctx)
+    fail("validation data: {} tokens cannot fill one window of --ctx {}", val_tokens.size(), o.ctx);
+
+  nn::AdamW optimizer({.beta1 = 0.9f, .beta2 = 0.95f, .eps = 1e-8f, .weight_decay = o.weight_decay},
+                      model->parameters().size());
+  std::vector<nn::LossPoint> history;
+  std::uint64_t step = 0;
+  if (resuming) {
+    nn::load_optimizer_state(o.out, optimizer);
+    history = nn::history_from_json(json_get<Json>(state, "history", o.out), o.out);
+    step = json_get<std::uint64_t>(state, "step", o.out + "/training.json");
+  }
+  const std::uint64_t last_step = until ? std::min(until, o.steps) : o.steps;
+  if (step >= last_step)
+    usage_fail("{} has already run {} steps; pass a larger --steps to train further", o.out, step);
+
+  const bool quiet = ProgressBar::quiet() || o.json;
+  if (!quiet)
+    fmt::print(
+        stderr,
+        "Training {} parameters ({} layers, {} wide) on {} tokens ({} held out), batch {} × {}, {} threads\n",
+        config.n_parameters(), config.n_layer, config.n_embd, train_tokens.size(), val_tokens.size(), o.batch,
+        o.ctx, threads);
+  ProgressBar bar("train", o.steps, "steps");
+  bar.set(step);
+  bool written = resuming;
+  auto checkpoint = [&] {
+    Json s = {{"format", "lmkit-train-1"}, {"step", step}, {"options", options_json(o)}};
+    nn::save_checkpoint(o.out, written, *model, optimizer, o.tokenizer, s, history);
+    written = true;
+  };
+
+  std::vector<std::int32_t> inputs, targets;
+  const auto start = std::chrono::steady_clock::now();
+  std::uint64_t tokens_seen = 0;
+  float train_loss = 0;
+  std::optional<float> val_loss;
+  while (step < last_step) {
+    nn::sample_batch(train_tokens, o.batch, o.ctx, o.seed, step, inputs, targets);
+    train_loss = model->forward(inputs.data(), targets.data(), o.batch, o.ctx);
+    model->zero_grad();
+    model->backward();
+    nn::clip_grad_norm(model->gradients(), o.clip);
+    float lr = nn::learning_rate(step, o.warmup, o.steps, o.lr, o.min_lr);
+    optimizer.step(model->parameters(), model->gradients(), model->parameter_specs(), lr);
+    ++step;
+    tokens_seen += o.batch * o.ctx;
+    nn::LossPoint point{step, train_loss, std::nullopt};
+    if (step % o.val_every == 0 || step == last_step) {
+      point.val_loss = val_loss = nn::evaluate_loss(*model, val_tokens, o.batch, o.ctx, o.val_batches);
+    }
+    history.push_back(point);
+    double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    double tok_per_s = static_cast<double>(tokens_seen) / std::max(seconds, 1e-9);
+    bar.set_note(fmt::format("loss {:.3f}{} {:.0f} tok/s", train_loss,
+                             val_loss ? fmt::format(" val {:.3f}", *val_loss) : "", tok_per_s));
+    bar.set(step);
+    if (point.val_loss && !bar.enabled() && !quiet)
+      fmt::print(stderr, "step {}/{}: train loss {:.4f}, val loss {:.4f}, {:.0f} tok/s\n", step, o.steps,
+                 train_loss, *point.val_loss, tok_per_s);
+    if (o.checkpoint_every && step % o.checkpoint_every == 0 && step != last_step) checkpoint();
+  }
+  checkpoint();
+  bar.finish();
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  double tok_per_s = static_cast<double>(tokens_seen) / std::max(seconds, 1e-9);
+  if (o.json) {
+    fmt::print("{}\n", Json{{"out", o.out},
+                            {"steps", step},
+                            {"train_loss", train_loss},
+                            {"val_loss", val_loss ? Json(*val_loss) : Json(nullptr)},
+                            {"tokens_per_second", tok_per_s},
+                            {"parameters", config.n_parameters()}}
+                           .dump());
+  } else {
+    fmt::print(
+        "trained to step {} of {}: train loss {:.4f}, validation loss {:.4f}, {:.0f} tokens/s\nmodel: {}\n",
+        step, o.steps, train_loss, val_loss.value_or(0.0f), tok_per_s, o.out);
+  }
+}
+
+const bool registered = register_command("train", [](CLI::App& app) {
+  auto o = std::make_shared<TrainOptions>();
+  o->steps = 0;
+  auto* sub = app.add_subcommand(
+      "train", "Train a GPT-like transformer LM on a corpus (writes a Hugging Face GPT-2 directory)");
+  sub->add_option("--data", o->data, "Training text: a .jsonl file (field \"text\") or a plain text file");
+  sub->add_option("--val-data", o->val_data, "Validation text (default: the last tenth of --data)");
+  sub->add_option("--tokenizer", o->tokenizer, "Tokenizer spec (e.g. bytes)");
+  sub->add_option("--config", o->config, "Model size: tiny, small, or a config.json file");
+  sub->add_option("--out", o->out, "Model directory to write (must not exist unless --resume)");
+  sub->add_option("--steps", o->steps, "Optimizer steps in total (default 1000; the schedule spans them)");
+  sub->add_option("--until", o->until, "Stop after this step and checkpoint (continue later with --resume)");
+  sub->add_option("--batch", o->batch, "Sequences per step")->capture_default_str();
+  sub->add_option("--ctx", o->ctx, "Tokens per sequence (default: min(n_ctx, 256))");
+  sub->add_option("--lr", o->lr, "Peak learning rate")->capture_default_str();
+  sub->add_option("--min-lr", o->min_lr, "Final learning rate of the cosine decay (default lr / 10)");
+  sub->add_option("--warmup", o->warmup, "Linear warmup steps (default steps / 20)");
+  sub->add_option("--weight-decay", o->weight_decay, "AdamW weight decay on matrices")->capture_default_str();
+  sub->add_option("--clip", o->clip, "Clip gradients to this global norm")->capture_default_str();
+  sub->add_option("--seed", o->seed, "Seed for initialization and batches")->capture_default_str();
+  sub->add_option("--val-every", o->val_every, "Steps between validation losses")->capture_default_str();
+  sub->add_option("--val-batches", o->val_batches, "Batches per validation")->capture_default_str();
+  sub->add_option("--checkpoint-every", o->checkpoint_every, "Steps between checkpoints (0: only at the end)")
+      ->capture_default_str();
+  sub->add_flag("--resume", o->resume, "Continue the checkpoint in --out where it stopped");
+  sub->add_flag("--json", o->json, "Print one JSON summary");
+  sub->callback([o] {
+    if (o->val_every == 0) usage_fail("--val-every must be positive");
+    run_train(*o);
+  });
+});
+
+}  // namespace
+
+}  // namespace lmkit::cli

@@ -1,0 +1,84 @@
+#include "lmkit/lm/gpt_lm.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include "lmkit/util/error.hpp"
+
+namespace lmkit::lm {
+
+namespace {
+
+// Softmax of one row of logits, in double precision.
+void softmax_row(std::span<const float> logits, std::vector<double>& out) {
+  out.resize(logits.size());
+  const float max_logit = *std::max_element(logits.begin(), logits.end());
+  double sum = 0;
+  for (std::size_t v = 0; v < logits.size(); ++v) {
+    out[v] = std::exp(static_cast<double>(logits[v] - max_logit));
+    sum += out[v];
+  }
+  for (double& p : out) p /= sum;
+}
+
+}  // namespace
+
+GptLM::GptLM(std::shared_ptr<nn::GptModel> model, std::string name)
+    : model_(std::move(model)), name_(std::move(name)) {}
+
+std::uint32_t GptLM::vocab_size() const { return static_cast<std::uint32_t>(model_->config().vocab_size); }
+
+void GptLM::run_window(std::span<const std::uint32_t> tokens, std::size_t begin, std::size_t end,
+                       std::size_t first_position, const DistributionVisitor& visit) const {
+  const std::size_t T = end - begin;
+  const std::size_t V = vocab_size();
+  std::vector<std::int32_t> ids(T);
+  for (std::size_t t = 0; t < T; ++t) {
+    if (tokens[begin + t] >= V)
+      fail("{}: token id {} at position {} is outside the vocabulary of {}", name_, tokens[begin + t],
+           begin + t, V);
+    ids[t] = static_cast<std::int32_t>(tokens[begin + t]);
+  }
+  model_->forward(ids.data(), nullptr, 1, T);
+  std::span<const float> logits = model_->logits();  // (1, T, V)
+  std::vector<double> distribution;
+  // Row t predicts position begin + t + 1.
+  for (std::size_t t = 0; t < T; ++t) {
+    const std::size_t position = begin + t + 1;
+    if (position < first_position) continue;
+    softmax_row(logits.subspan(t * V, V), distribution);
+    visit(position, distribution);
+  }
+}
+
+void GptLM::for_each_distribution(std::span<const std::uint32_t> tokens, std::size_t first,
+                                  const DistributionVisitor& visit) const {
+  if (tokens.empty() || first > tokens.size()) return;
+  if (first == 0) fail("{}: position 0 has no context to predict from", name_);
+  std::lock_guard lock(mutex_);
+  const std::size_t n_ctx = model_->config().n_ctx;
+  const std::size_t stride = std::max<std::size_t>(1, n_ctx / 2);
+  // Window [begin, end) predicts positions begin+1 .. end. The first window starts at 0; later
+  // ones end `stride` positions further and reach back n_ctx tokens.
+  const std::size_t n = tokens.size();
+  std::size_t next = first;  // the next position to visit
+  while (next <= n) {
+    const std::size_t end = next <= n_ctx ? std::min(n, n_ctx) : std::min(n, next - 1 + stride);
+    const std::size_t begin = end > n_ctx ? end - n_ctx : 0;
+    run_window(tokens, begin, end, next, visit);
+    next = end + 1;
+  }
+}
+
+std::vector<double> GptLM::next_token_distribution(std::span<const std::uint32_t> context) const {
+  if (context.empty()) fail("{}: needs at least one context token (e.g. the tokenizer's EOS)", name_);
+  std::vector<double> result;
+  for_each_distribution(context, context.size(),
+                        [&](std::size_t position, std::span<const double> distribution) {
+                          if (position == context.size())
+                            result.assign(distribution.begin(), distribution.end());
+                        });
+  return result;
+}
+
+}  // namespace lmkit::lm

@@ -1,0 +1,35 @@
+// A GPT model as a LanguageModel. Sequences longer than the model's context are scored with a
+// sliding window of n_ctx tokens advancing by n_ctx / 2, so every position after the first window
+// is predicted from at least n_ctx / 2 tokens of context.
+#pragma once
+
+#include <memory>
+#include <mutex>
+
+#include "lmkit/lm/language_model.hpp"
+#include "lmkit/nn/gpt.hpp"
+
+namespace lmkit::lm {
+
+class GptLM final : public LanguageModel {
+ public:
+  GptLM(std::shared_ptr<nn::GptModel> model, std::string name = "gpt");
+
+  std::string name() const override { return name_; }
+  std::uint32_t vocab_size() const override;
+  std::vector<double> next_token_distribution(std::span<const std::uint32_t> context) const override;
+  void for_each_distribution(std::span<const std::uint32_t> tokens, std::size_t first,
+                             const DistributionVisitor& visit) const override;
+
+ private:
+  // Runs tokens [begin, end) (end − begin ≤ n_ctx) through the model and visits the positions
+  // first_position .. end that its rows predict.
+  void run_window(std::span<const std::uint32_t> tokens, std::size_t begin, std::size_t end,
+                  std::size_t first_position, const DistributionVisitor& visit) const;
+
+  std::shared_ptr<nn::GptModel> model_;  // forward() keeps activations in the model: one caller at a time
+  std::string name_;
+  mutable std::mutex mutex_;
+};
+
+}  // namespace lmkit::lm

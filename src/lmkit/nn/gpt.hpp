@@ -1,0 +1,132 @@
+// The GPT-like decoder: training forward/backward over (B, T) token batches, and inference over a
+// KV cache. Layout follows llm.c: all parameters live in one allocation (and all gradients in another)
+// addressed through a table of named tensors whose names and shapes are GPT-2's Hugging Face ones
+// ("h.3.attn.c_attn.weight", Conv1D weights stored (in, out)), so checkpoint I/O is a loop over the table.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "lmkit/nn/gpt_config.hpp"
+
+namespace lmkit::nn {
+
+// One named tensor inside the parameter allocation.
+struct ParameterSpec {
+  std::string name;                // GPT-2 name without the "transformer." prefix, e.g. "h.0.ln_1.weight"
+  std::vector<std::size_t> shape;  // row-major
+  std::size_t offset = 0;          // in floats from the start of the allocation
+  std::size_t size = 0;            // elements
+  bool decay = false;              // AdamW weight decay applies (matrices and embeddings, not biases/norms)
+};
+
+// Pointers to one block's tensors inside an allocation (parameters or gradients).
+struct BlockWeights {
+  float* ln_1_w;       // (C)
+  float* ln_1_b;       // (C), null for RMSNorm
+  float* c_attn_w;     // (C, 3C)
+  float* c_attn_b;     // (3C)
+  float* attn_proj_w;  // (C, C)
+  float* attn_proj_b;  // (C)
+  float* ln_2_w;       // (C)
+  float* ln_2_b;       // (C), null for RMSNorm
+  float* c_fc_w;       // (C, 4C)
+  float* c_fc_b;       // (4C)
+  float* mlp_proj_w;   // (4C, C)
+  float* mlp_proj_b;   // (C)
+};
+
+struct ModelWeights {
+  float* wte;  // (V, C)
+  float* wpe;  // (n_ctx, C), null for sinusoidal positions
+  std::vector<BlockWeights> blocks;
+  float* ln_f_w;   // (C)
+  float* ln_f_b;   // (C), null for RMSNorm
+  float* lm_head;  // (V, C): wte when tied
+};
+
+// Keys and values of every position run so far, for generation (Algorithm 14 with caching).
+struct KvCache {
+  std::size_t B = 0;
+  std::size_t length = 0;           // positions filled
+  std::vector<float> keys;          // (n_layer, B, n_ctx, C)
+  std::vector<float> values;        // (n_layer, B, n_ctx, C)
+  std::vector<std::uint8_t> valid;  // (B, n_ctx): 0 marks a padding position no query attends to
+};
+
+class GptModel {
+ public:
+  explicit GptModel(GptConfig config);
+
+  const GptConfig& config() const { return config_; }
+  const std::vector<ParameterSpec>& parameter_specs() const { return specs_; }
+  std::span<float> parameters() { return params_; }
+  std::span<const float> parameters() const { return params_; }
+  std::span<float> gradients() { return grads_; }
+  std::span<const float> gradients() const { return grads_; }
+  // The tensor `name` of the parameter table (throws Error when absent).
+  const ParameterSpec& spec(const std::string& name) const;
+
+  // GPT-2's initialization: N(0, 0.02) weights, residual projections scaled by 1/sqrt(2 n_layer),
+  // zero biases, unit norm gains. Deterministic for a seed.
+  void init_weights(std::uint64_t seed);
+
+  // Training forward over tokens (B, T). With targets (B, T) (negative = ignored) returns the mean
+  // cross-entropy loss; without, returns 0 and only the logits are computed. T ≤ n_ctx.
+  float forward(const std::int32_t* tokens, const std::int32_t* targets, std::size_t B, std::size_t T);
+  // (B, T, V) logits of the last forward.
+  std::span<const float> logits() const { return acts_.logits; }
+  void zero_grad();
+  // Gradients of the last forward's mean loss, added into gradients(). Needs targets in the forward.
+  void backward();
+
+  // Inference: runs new positions tokens (B, T_new) at positions (B, T_new) through the model against
+  // `cache`, appending their keys and values; `valid` (B, T_new) marks padding (null: all real).
+  // Writes the logits of the last new position of each row into last_logits (B, V).
+  void forward_cached(KvCache& cache, const std::int32_t* tokens, const std::int32_t* positions,
+                      const std::uint8_t* valid, std::size_t T_new, float* last_logits) const;
+  KvCache make_cache(std::size_t B) const;
+
+ private:
+  struct Activations {
+    std::size_t B = 0, T = 0;
+    std::vector<std::int32_t> tokens, targets, positions;  // (B, T)
+    std::vector<float> encoded;                            // (B, T, C)
+    struct Block {
+      std::vector<float> ln_1, ln_1_mean, ln_1_rstd;  // (B, T, C), (B, T), (B, T)
+      std::vector<float> qkv;                         // (B, T, 3C)
+      std::vector<float> atty;                        // (B, T, C)
+      std::vector<float> att;                         // (B, NH, T, T)
+      std::vector<float> attn_proj;                   // (B, T, C)
+      std::vector<float> residual_2;                  // (B, T, C)
+      std::vector<float> ln_2, ln_2_mean, ln_2_rstd;
+      std::vector<float> fc, fc_act;  // (B, T, 4C)
+      std::vector<float> mlp_proj;    // (B, T, C)
+      std::vector<float> residual_3;  // (B, T, C)
+    };
+    std::vector<Block> blocks;
+    std::vector<float> ln_f, ln_f_mean, ln_f_rstd;  // (B, T, C), (B, T), (B, T)
+    std::vector<float> logits, probs;               // (B, T, V)
+    std::vector<float> losses;                      // (B, T)
+    std::size_t n_counted = 0;
+  };
+
+  void check_tokens(const std::int32_t* tokens, std::size_t n) const;
+  void resize_activations(std::size_t B, std::size_t T);
+  ModelWeights weights_at(float* base) const;
+
+  GptConfig config_;
+  std::vector<ParameterSpec> specs_;
+  std::vector<float> params_;
+  std::vector<float> grads_;
+  ModelWeights weights_;
+  ModelWeights grad_weights_;
+  Activations acts_;
+  Activations grad_acts_;
+  bool have_targets_ = false;
+};
+
+}  // namespace lmkit::nn

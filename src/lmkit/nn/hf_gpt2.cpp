@@ -1,0 +1,141 @@
+#include "lmkit/nn/hf_gpt2.hpp"
+
+#include <algorithm>
+#include <set>
+
+#include "lmkit/nn/safetensors.hpp"
+#include "lmkit/tensor/tensor.hpp"
+#include "lmkit/util/error.hpp"
+
+namespace lmkit::nn {
+
+namespace {
+
+const std::string kPrefix = "transformer.";
+
+bool is_gpt2_variant(const GptConfig& c) {
+  return c.norm == NormKind::layernorm && c.position == PositionKind::learned;
+}
+
+// The file name of a parameter: GPT2LMHeadModel prefixes the body with "transformer.".
+std::string file_name(const std::string& name) { return name == "lm_head.weight" ? name : kPrefix + name; }
+
+}  // namespace
+
+Json gpt2_config_json(const GptConfig& c, const std::string& tokenizer_spec) {
+  Json json = {
+      {"architectures", {"GPT2LMHeadModel"}},
+      {"model_type", is_gpt2_variant(c) ? "gpt2" : "lmkit-gpt"},
+      {"vocab_size", c.vocab_size},
+      {"n_positions", c.n_ctx},
+      {"n_ctx", c.n_ctx},
+      {"n_embd", c.n_embd},
+      {"n_layer", c.n_layer},
+      {"n_head", c.n_head},
+      {"n_inner", nullptr},
+      {"activation_function", to_string(c.activation)},
+      {"layer_norm_epsilon", c.norm_eps},
+      {"tie_word_embeddings", c.tied},
+      {"resid_pdrop", 0.0},
+      {"embd_pdrop", 0.0},
+      {"attn_pdrop", 0.0},
+      {"initializer_range", 0.02},
+      {"scale_attn_weights", true},
+      {"torch_dtype", "float32"},
+      {"lmkit", {{"norm", to_string(c.norm)}, {"position", to_string(c.position)}}},
+  };
+  if (!tokenizer_spec.empty()) json["lmkit"]["tokenizer"] = tokenizer_spec;
+  return json;
+}
+
+GptConfig gpt_config_from_json(const Json& json, const std::string& context) {
+  GptConfig c;
+  c.n_layer = json_get<std::size_t>(json, "n_layer", context);
+  c.n_head = json_get<std::size_t>(json, "n_head", context);
+  c.n_embd = json_get<std::size_t>(json, "n_embd", context);
+  c.n_ctx = json.contains("n_positions") ? json_get<std::size_t>(json, "n_positions", context)
+                                         : json_get<std::size_t>(json, "n_ctx", context);
+  c.vocab_size = json_get_or<std::size_t>(json, "vocab_size", 0, context);
+  c.norm_eps = json_get_or<float>(json, "layer_norm_epsilon", 1e-5f, context);
+  c.tied = json_get_or<bool>(json, "tie_word_embeddings", true, context);
+  std::string activation = json_get_or<std::string>(json, "activation_function", "gelu_new", context);
+  if (activation == "gelu_new" || activation == "gelu_pytorch_tanh")
+    c.activation = ActivationKind::gelu;
+  else if (activation == "relu")
+    c.activation = ActivationKind::relu;
+  else
+    fail("{}: activation_function \"{}\" is not supported (gelu_new, gelu_pytorch_tanh, relu)", context,
+         activation);
+  std::size_t n_inner = json_get_or<std::size_t>(json, "n_inner", 4 * c.n_embd, context);
+  if (n_inner != 4 * c.n_embd)
+    fail("{}: n_inner {} is not 4 × n_embd; lmkit's MLP is 4 × wide", context, n_inner);
+  if (json.contains("lmkit")) {
+    const Json& extra = json["lmkit"];
+    std::string where = context + " lmkit";
+    std::string norm = json_get_or<std::string>(extra, "norm", "layernorm", where);
+    if (norm == "layernorm")
+      c.norm = NormKind::layernorm;
+    else if (norm == "rmsnorm")
+      c.norm = NormKind::rmsnorm;
+    else
+      fail("{}: norm \"{}\" is not layernorm or rmsnorm", where, norm);
+    std::string position = json_get_or<std::string>(extra, "position", "learned", where);
+    if (position == "learned")
+      c.position = PositionKind::learned;
+    else if (position == "sinusoidal")
+      c.position = PositionKind::sinusoidal;
+    else
+      fail("{}: position \"{}\" is not learned or sinusoidal", where, position);
+  }
+  return c;
+}
+
+void load_gpt2_weights(GptModel& model, const std::string& path) {
+  SafetensorsFile file = SafetensorsFile::open(path);
+  std::set<std::string> used;
+  for (const auto& spec : model.parameter_specs()) {
+    const SafetensorsEntry* entry = file.find(file_name(spec.name));
+    if (!entry)
+      entry = file.find(spec.name);  // GPT2Model checkpoints (e.g. the original gpt2) lack the prefix
+    if (!entry) fail("{}: missing tensor \"{}\"", path, file_name(spec.name));
+    if (entry->shape != spec.shape)
+      fail("{}: tensor \"{}\" has shape {}, the config needs {}", path, entry->name,
+           tensor::shape_string(entry->shape), tensor::shape_string(spec.shape));
+    std::vector<float> values = file.read_f32(*entry);
+    std::copy(values.begin(), values.end(),
+              model.parameters().begin() + static_cast<std::ptrdiff_t>(spec.offset));
+    used.insert(entry->name);
+  }
+  for (const auto& entry : file.entries()) {
+    if (used.contains(entry.name)) continue;
+    // Causal-mask buffers of older transformers versions, and a saved copy of a tied head.
+    bool buffer = entry.name.ends_with(".attn.bias") || entry.name.ends_with(".attn.masked_bias");
+    bool tied_head = model.config().tied && entry.name == "lm_head.weight";
+    if (!buffer && !tied_head) fail("{}: unexpected tensor \"{}\" for this config", path, entry.name);
+  }
+}
+
+LoadedModel load_gpt2_dir(const std::string& dir) {
+  std::string config_path = dir + "/config.json";
+  Json json = read_json_file(config_path);
+  std::string model_type = json_get_or<std::string>(json, "model_type", "gpt2", config_path);
+  if (model_type != "gpt2" && model_type != "lmkit-gpt")
+    fail("{}: model_type \"{}\" is not a GPT-2-layout model", config_path, model_type);
+  GptConfig config = gpt_config_from_json(json, config_path);
+  config.validate(config_path);
+  LoadedModel loaded{GptModel(config), ""};
+  if (json.contains("lmkit"))
+    loaded.tokenizer_spec = json_get_or<std::string>(json["lmkit"], "tokenizer", "", config_path);
+  load_gpt2_weights(loaded.model, dir + "/model.safetensors");
+  return loaded;
+}
+
+void save_gpt2_dir(const GptModel& model, const std::string& dir, const std::string& tokenizer_spec) {
+  std::vector<NamedTensor> tensors;
+  for (const auto& spec : model.parameter_specs())
+    tensors.push_back({file_name(spec.name), spec.shape, model.parameters().data() + spec.offset});
+  write_safetensors(dir + "/model.safetensors", tensors, {{"format", "pt"}});
+  write_json_file(dir + "/config.json", gpt2_config_json(model.config(), tokenizer_spec));
+}
+
+}  // namespace lmkit::nn

@@ -1,0 +1,24 @@
+// Matrix multiplication, the one kernel that dominates transformer time. gemm() calls OpenBLAS;
+// gemm_naive() is the oracle it is tested against (and nothing else uses it).
+#pragma once
+
+#include <cstddef>
+
+namespace lmkit::tensor {
+
+// C (M, N) = alpha * op(A) * op(B) + beta * C, all row-major. op(A) is (M, K): A itself is (M, K) with
+// row stride lda, or (K, M) when trans_a. op(B) is (K, N): B is (K, N) with row stride ldb, or (N, K)
+// when trans_b. C has row stride ldc.
+void gemm(bool trans_a, bool trans_b, std::size_t M, std::size_t N, std::size_t K, float alpha,
+          const float* A, std::size_t lda, const float* B, std::size_t ldb, float beta, float* C,
+          std::size_t ldc);
+
+// The same product by three loops in double precision.
+void gemm_naive(bool trans_a, bool trans_b, std::size_t M, std::size_t N, std::size_t K, float alpha,
+                const float* A, std::size_t lda, const float* B, std::size_t ldb, float beta, float* C,
+                std::size_t ldc);
+
+// OpenBLAS's thread count (it keeps its own threads; lmkit sets it from --threads).
+void set_gemm_threads(std::size_t n_threads);
+
+}  // namespace lmkit::tensor

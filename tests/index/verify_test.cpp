@@ -1,0 +1,146 @@
+// verify_index on built indexes, intact and deliberately corrupted in known ways.
+#include "lmkit/index/verify.hpp"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <random>
+
+#include "lmkit/index/builder.hpp"
+#include "lmkit/index/checksum.hpp"
+#include "lmkit/index/index.hpp"
+
+namespace fs = std::filesystem;
+
+namespace lmkit::index {
+namespace {
+
+struct TempDir {
+  fs::path path;
+  TempDir() {
+    std::string name = (fs::temp_directory_path() / "lmkit-verify-XXXXXX").string();
+    path = ::mkdtemp(name.data());
+  }
+  ~TempDir() { fs::remove_all(path); }
+};
+
+// A 2-shard index of repetitive text over 3 token ids (long equal prefixes between suffixes).
+fs::path build_index(const fs::path& dir, std::uint64_t vocab) {
+  BuildOptions options;
+  options.tokenizer_spec = "test";
+  options.vocab_size = vocab;
+  options.max_shard_tokens = 500;
+  IndexBuilder builder((dir / "idx").string(), options);
+  std::mt19937 rng(4);
+  for (int d = 0; d < 40; ++d) {
+    std::vector<std::uint32_t> doc(rng() % 80);
+    for (auto& id : doc) id = rng() % 3 == 0 ? 1 : 2;
+    builder.add_document(doc, "{}", "doc");
+  }
+  builder.finish();
+  return dir / "idx";
+}
+
+std::string patch(const fs::path& path, std::uint64_t offset, const std::string& bytes) {
+  std::fstream file(path, std::ios::in | std::ios::out | std::ios::binary);
+  std::string old(bytes.size(), '\0');
+  file.seekg(static_cast<std::streamoff>(offset));
+  file.read(old.data(), static_cast<std::streamsize>(old.size()));
+  file.seekp(static_cast<std::streamoff>(offset));
+  file.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  return old;
+}
+
+bool mentions(const VerifyReport& report, const std::string& text) {
+  return std::any_of(report.problems.begin(), report.problems.end(),
+                     [&](const std::string& p) { return p.find(text) != std::string::npos; });
+}
+
+std::string all(const VerifyReport& report) {
+  std::string out;
+  for (const auto& p : report.problems) out += p + "\n";
+  return out;
+}
+
+TEST(Checksum, Crc32CheckValue) {
+  // The CRC-32 check value of "123456789" (zlib / gzip / PNG polynomial), whole and in pieces.
+  const std::string digits = "123456789";
+  EXPECT_EQ(crc32_hex(crc32_of({reinterpret_cast<const std::uint8_t*>(digits.data()), digits.size()})), "cbf43926");
+  Crc32 crc;
+  crc.update(digits.data(), 4);
+  crc.update(digits.data() + 4, 5);
+  EXPECT_EQ(crc.hex(), "cbf43926");
+  EXPECT_EQ(Crc32().hex(), "00000000");
+}
+
+TEST(VerifyIndex, IntactIndexPassesFullAndSampled) {
+  for (std::uint64_t vocab : {256u, 50000u, 70000u}) {
+    TempDir tmp;
+    const fs::path idx = build_index(tmp.path, vocab);
+    VerifyReport full = verify_index(idx.string());
+    EXPECT_TRUE(full.ok()) << all(full);
+    EXPECT_TRUE(full.full);
+    EXPECT_GT(full.shards, 1u);
+    EXPECT_EQ(full.files_checksummed, 5 * full.shards);
+    EXPECT_EQ(full.pairs_checked, Index::open(idx.string()).n_tokens() + Index::open(idx.string()).n_documents() -
+                                      full.shards);
+    VerifyReport sampled = verify_index(idx.string(), {.sample = 100});
+    EXPECT_TRUE(sampled.ok()) << all(sampled);
+    EXPECT_EQ(sampled.pairs_checked, 100 * sampled.shards);
+  }
+}
+
+TEST(VerifyIndex, SwappedTableEntriesAreOutOfOrder) {
+  TempDir tmp;
+  const fs::path idx = build_index(tmp.path, 256);
+  const int p = Index::open(idx.string()).shards()[0].pointer_width();
+  // Swap ranks 10 and 11 (distinct suffixes, so the swapped pair is out of order).
+  std::string first = patch(idx / "table.0", 10 * p, std::string(p, '\0'));
+  std::string second = patch(idx / "table.0", 11 * p, first);
+  patch(idx / "table.0", 10 * p, second);
+  fs::remove(idx / "lmkit.json");  // the order check alone must find it
+  VerifyReport report = verify_index(idx.string());
+  EXPECT_FALSE(report.ok());
+  EXPECT_TRUE(mentions(report, "table.0: ranks 10 and 11")) << all(report);
+}
+
+TEST(VerifyIndex, DuplicateAndOutOfRangeEntries) {
+  TempDir tmp;
+  const fs::path idx = build_index(tmp.path, 256);
+  const int p = Index::open(idx.string()).shards()[1].pointer_width();
+  std::string entry0 = patch(idx / "table.1", 0, std::string(p, '\0'));
+  patch(idx / "table.1", 0, entry0);
+  patch(idx / "table.1", 5 * p, entry0);  // rank 0's offset again at rank 5
+  patch(idx / "table.1", 7 * p, std::string(p, '\xff'));
+  VerifyReport report = verify_index(idx.string());
+  EXPECT_TRUE(mentions(report, "table.1: CRC-32")) << all(report);
+  EXPECT_TRUE(mentions(report, "appears twice, at ranks 0 and 5")) << all(report);
+  EXPECT_TRUE(mentions(report, "rank 7 holds byte offset")) << all(report);
+}
+
+TEST(VerifyIndex, ChangedTokensAndOffsets) {
+  TempDir tmp;
+  const fs::path idx = build_index(tmp.path, 256);
+  patch(idx / "tokenized.0", 3, "\x07");
+  patch(idx / "offset.0", 8, std::string("\x01\0\0\0\0\0\0\0", 8));
+  VerifyReport report = verify_index(idx.string());
+  EXPECT_TRUE(mentions(report, "tokenized.0: CRC-32")) << all(report);
+  EXPECT_TRUE(mentions(report, "offset.0: document 1 starts at byte 1")) << all(report);
+  EXPECT_TRUE(mentions(report, "table.0: ranks")) << all(report);  // the new token is out of place
+}
+
+TEST(VerifyIndex, MissingAndTruncatedFiles) {
+  TempDir tmp;
+  const fs::path idx = build_index(tmp.path, 256);
+  fs::resize_file(idx / "table.1", fs::file_size(idx / "table.1") - 1);
+  fs::remove(idx / "metadata.0");
+  VerifyReport report = verify_index(idx.string());
+  EXPECT_TRUE(mentions(report, "table.1: size")) << all(report);
+  EXPECT_TRUE(mentions(report, "metadata.0: missing")) << all(report);
+}
+
+}  // namespace
+}  // namespace lmkit::index

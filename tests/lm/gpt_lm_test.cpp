@@ -1,0 +1,78 @@
+// The GPT adapter: distributions equal a softmax of the model's own logits over the right window,
+// including sequences longer than the context, where the sliding window takes over.
+#include "lmkit/lm/gpt_lm.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <numeric>
+
+#include "lmkit/util/error.hpp"
+
+using namespace lmkit;
+
+namespace {
+
+nn::GptConfig tiny_config() {
+  nn::GptConfig config;
+  config.n_layer = 2;
+  config.n_head = 2;
+  config.n_embd = 16;
+  config.n_ctx = 8;
+  config.vocab_size = 11;
+  return config;
+}
+
+// P(· | tokens[begin..position)) straight from a forward pass over exactly that window.
+std::vector<double> reference(nn::GptModel& model, const std::vector<std::uint32_t>& tokens,
+                              std::size_t begin, std::size_t position) {
+  std::vector<std::int32_t> ids(tokens.begin() + static_cast<std::ptrdiff_t>(begin),
+                                tokens.begin() + static_cast<std::ptrdiff_t>(position));
+  model.forward(ids.data(), nullptr, 1, ids.size());
+  const std::size_t V = model.config().vocab_size;
+  auto row = model.logits().subspan((ids.size() - 1) * V, V);
+  std::vector<double> p(V);
+  double sum = 0;
+  for (std::size_t v = 0; v < V; ++v) sum += p[v] = std::exp(static_cast<double>(row[v]));
+  for (double& x : p) x /= sum;
+  return p;
+}
+
+}  // namespace
+
+TEST(GptLM, SlidingWindowDistributionsMatchDirectForwardPasses) {
+  auto model = std::make_shared<nn::GptModel>(tiny_config());
+  model->init_weights(5);
+  nn::GptModel reference_model(tiny_config());
+  std::copy(model->parameters().begin(), model->parameters().end(), reference_model.parameters().begin());
+  lm::GptLM lm(model);
+
+  std::vector<std::uint32_t> tokens;
+  for (std::uint32_t i = 0; i < 21; ++i) tokens.push_back((i * 7 + 3) % 11);
+  std::vector<std::size_t> visited;
+  lm.for_each_distribution(tokens, 1, [&](std::size_t position, std::span<const double> distribution) {
+    visited.push_back(position);
+    EXPECT_NEAR(std::accumulate(distribution.begin(), distribution.end(), 0.0), 1.0, 1e-9);
+    // n_ctx = 8, stride 4: positions ≤ 8 come from [0, 8); later ones from the window of 8 ending
+    // at the first multiple of the stride past them (or at the end of the sequence).
+    std::size_t end = position <= 8 ? 8 : std::min<std::size_t>(21, 8 + 4 * ((position - 8 + 3) / 4));
+    std::size_t begin = end > 8 ? end - 8 : 0;
+    auto expected = reference(reference_model, tokens, begin, position);
+    for (std::size_t v = 0; v < expected.size(); ++v)
+      ASSERT_NEAR(distribution[v], expected[v], 1e-5) << position;
+    if (position > 8) {
+      EXPECT_GE(position - begin, 5u) << "past the first window: at least n_ctx/2 + 1 tokens of context";
+    }
+  });
+  std::vector<std::size_t> all(21);
+  std::iota(all.begin(), all.end(), 1);
+  EXPECT_EQ(visited, all);
+
+  // next_token_distribution over a short context is the last row of one pass.
+  std::vector<std::uint32_t> context = {1, 2, 3};
+  auto direct = reference(reference_model, context, 0, 3);
+  auto got = lm.next_token_distribution(context);
+  for (std::size_t v = 0; v < direct.size(); ++v) EXPECT_NEAR(got[v], direct[v], 1e-6);
+  EXPECT_THROW(lm.next_token_distribution(std::vector<std::uint32_t>{}), Error);
+  EXPECT_THROW(lm.next_token_distribution(std::vector<std::uint32_t>{1, 11}), Error);
+}

@@ -1,0 +1,114 @@
+// Model directories: write then load gives the same model; files in the layouts other tools write
+// (no "transformer." prefix, mask buffers) load; mismatches are rejected with the tensor named.
+#include "lmkit/nn/hf_gpt2.hpp"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "lmkit/nn/safetensors.hpp"
+
+namespace lmkit::nn {
+namespace {
+
+class ModelDir : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("lmkit_hf_" + std::to_string(getpid()) + "_" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(dir_);
+    std::filesystem::create_directories(dir_);
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+  std::string dir() const { return dir_.string(); }
+  std::filesystem::path dir_;
+};
+
+TEST_F(ModelDir, SaveThenLoadReproducesEveryVariant) {
+  for (bool gpt2 : {true, false}) {
+    GptConfig c{.n_layer = 2, .n_head = 2, .n_embd = 8, .n_ctx = 10, .vocab_size = 13};
+    if (!gpt2) {
+      c.norm = NormKind::rmsnorm, c.position = PositionKind::sinusoidal, c.tied = false;
+      c.activation = ActivationKind::relu;
+    }
+    GptModel model(c);
+    model.init_weights(4);
+    std::filesystem::remove_all(dir_);
+    std::filesystem::create_directories(dir_);
+    save_gpt2_dir(model, dir(), "bytes");
+    Json config = read_json_file(dir() + "/config.json");
+    EXPECT_EQ(config["model_type"], gpt2 ? "gpt2" : "lmkit-gpt");
+    EXPECT_EQ(config["n_positions"], 10);
+    auto file = SafetensorsFile::open(dir() + "/model.safetensors");
+    EXPECT_NE(file.find("transformer.h.1.mlp.c_fc.weight"), nullptr);
+    EXPECT_EQ(file.find("lm_head.weight") != nullptr, !gpt2);
+    LoadedModel loaded = load_gpt2_dir(dir());
+    EXPECT_EQ(loaded.tokenizer_spec, "bytes");
+    EXPECT_EQ(loaded.model.config().norm, c.norm);
+    EXPECT_EQ(loaded.model.config().position, c.position);
+    EXPECT_EQ(loaded.model.config().activation, c.activation);
+    EXPECT_EQ(loaded.model.config().tied, c.tied);
+    EXPECT_TRUE(std::equal(model.parameters().begin(), model.parameters().end(),
+                           loaded.model.parameters().begin(), loaded.model.parameters().end()));
+  }
+}
+
+TEST_F(ModelDir, LoadsUnprefixedNamesAndIgnoresMaskBuffers) {
+  GptConfig c{.n_layer = 1, .n_head = 2, .n_embd = 4, .n_ctx = 3, .vocab_size = 5};
+  GptModel model(c);
+  model.init_weights(2);
+  std::vector<NamedTensor> tensors;
+  for (const auto& s : model.parameter_specs())
+    tensors.push_back({s.name, s.shape, model.parameters().data() + s.offset});
+  std::vector<float> mask(9, 1.0f);
+  tensors.push_back({"h.0.attn.bias", {1, 1, 3, 3}, mask.data()});
+  write_safetensors(dir() + "/model.safetensors", tensors, {});
+  write_json_file(dir() + "/config.json", {{"n_layer", 1},
+                                           {"n_head", 2},
+                                           {"n_embd", 4},
+                                           {"n_positions", 3},
+                                           {"vocab_size", 5},
+                                           {"model_type", "gpt2"}});
+  LoadedModel loaded = load_gpt2_dir(dir());
+  EXPECT_TRUE(
+      std::equal(model.parameters().begin(), model.parameters().end(), loaded.model.parameters().begin()));
+}
+
+TEST_F(ModelDir, RejectsMismatchedShapesMissingTensorsAndUnknownActivations) {
+  using ::testing::HasSubstr;
+  GptConfig c{.n_layer = 1, .n_head = 2, .n_embd = 4, .n_ctx = 3, .vocab_size = 5};
+  GptModel model(c);
+  save_gpt2_dir(model, dir(), "");
+  Json config = read_json_file(dir() + "/config.json");
+  auto error_with = [&](const Json& cfg) -> std::string {
+    write_json_file(dir() + "/config.json", cfg);
+    try {
+      load_gpt2_dir(dir());
+    } catch (const Error& e) {
+      return e.what();
+    }
+    return "accepted";
+  };
+  EXPECT_EQ(error_with(config), "accepted");
+  Json wider = config;
+  wider["vocab_size"] = 6;
+  EXPECT_THAT(error_with(wider),
+              HasSubstr("\"transformer.wte.weight\" has shape (5, 4), the config needs (6, 4)"));
+  Json deeper = config;
+  deeper["n_layer"] = 2;
+  EXPECT_THAT(error_with(deeper), HasSubstr("missing tensor \"transformer.h.1.ln_1.weight\""));
+  Json erf = config;
+  erf["activation_function"] = "gelu";
+  EXPECT_THAT(error_with(erf), HasSubstr("activation_function \"gelu\" is not supported"));
+  Json other = config;
+  other["model_type"] = "llama";
+  EXPECT_THAT(error_with(other), HasSubstr("model_type \"llama\""));
+  Json no_heads = config;
+  no_heads.erase("n_head");
+  EXPECT_THAT(error_with(no_heads), HasSubstr("missing field \"n_head\""));
+}
+
+}  // namespace
+}  // namespace lmkit::nn
