@@ -238,7 +238,7 @@ void write_hf_tokenizer_json(const ByteLevelBpe& tokenizer, const std::string& p
                      {"normalized", false},
                      {"special", token.special}});
   Json merges = Json::array();
-  for (const auto& [left, right] : tokenizer.merges()) merges.push_back(left + " " + right);
+  for (const auto& [left, right] : tokenizer.merges()) merges.push_back(fmt::format("{} {}", left, right));
   Json byte_level = {
       {"type", "ByteLevel"}, {"add_prefix_space", false}, {"trim_offsets", true}, {"use_regex", true}};
   Json pre_tokenizer = byte_level;

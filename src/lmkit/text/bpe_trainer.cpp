@@ -65,6 +65,7 @@ std::unique_ptr<ByteLevelBpe> train_byte_level_bpe(const WordCounts& word_counts
 
   // Token bytes by id: the 256 bytes, then one new token per merge.
   std::vector<std::string> token_bytes;
+  token_bytes.reserve(max_tokens);
   for (int b = 0; b < 256; ++b) token_bytes.push_back(std::string(1, static_cast<char>(b)));
   std::unordered_map<std::string, std::uint32_t> id_of_bytes;
   for (std::uint32_t id = 0; id < 256; ++id) id_of_bytes[token_bytes[id]] = id;

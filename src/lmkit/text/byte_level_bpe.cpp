@@ -176,8 +176,9 @@ std::vector<std::uint32_t> ByteLevelBpe::bpe_word(std::string_view word) const {
     symbols[i] = {byte_ids_[static_cast<std::uint8_t>(word[i])], i - 1, i + 1 < n ? i + 1 : -1};
   std::vector<Candidate> heap;
   auto consider = [&](std::int32_t left) {
+    if (left < 0) return;
     const std::int32_t right = symbols[left].next;
-    if (left < 0 || right < 0) return;
+    if (right < 0) return;
     if (const Merge* merge = find_merge(symbols[left].id, symbols[right].id)) {
       heap.push_back({merge->rank, static_cast<std::uint32_t>(left), symbols[left].id, symbols[right].id});
       std::push_heap(heap.begin(), heap.end(), std::greater<>());
@@ -237,6 +238,7 @@ std::vector<std::uint32_t> ByteLevelBpe::bpe_word_reference(std::string_view wor
     parts = std::move(merged);
   }
   std::vector<std::uint32_t> ids;
+  ids.reserve(parts.size());
   for (const auto& part : parts) ids.push_back(piece_ids_.at(part));
   return ids;
 }

@@ -57,7 +57,7 @@ class BatchQueue {
   void close(std::exception_ptr error) {
     std::lock_guard lock(mutex_);
     closed_ = true;
-    error_ = error;
+    error_ = std::move(error);
     changed_.notify_all();
   }
   // False at the end; rethrows the producer's error.

@@ -24,7 +24,7 @@ struct ThreadMatchState {
   ThreadMatchState() {
     match_data = pcre2_match_data_create(4, nullptr);
     context = pcre2_match_context_create(nullptr);
-    stack = pcre2_jit_stack_create(32 * 1024, 8 * 1024 * 1024, nullptr);
+    stack = pcre2_jit_stack_create(std::size_t{32} << 10, std::size_t{8} << 20, nullptr);
     if (!match_data || !context || !stack) fail("out of memory for PCRE2 match state");
     pcre2_jit_stack_assign(context, nullptr, stack);
   }
@@ -75,8 +75,9 @@ Pretokenizer::Pretokenizer(std::string pattern)
   int error_code = 0;
   PCRE2_SIZE error_offset = 0;
   const std::string compiled_pattern = with_white_space_property(pattern_);
-  compiled_->code = pcre2_compile(reinterpret_cast<PCRE2_SPTR>(compiled_pattern.data()), compiled_pattern.size(),
-                                  PCRE2_UTF | PCRE2_UCP, &error_code, &error_offset, nullptr);
+  compiled_->code =
+      pcre2_compile(reinterpret_cast<PCRE2_SPTR>(compiled_pattern.data()), compiled_pattern.size(),
+                    PCRE2_UTF | PCRE2_UCP, &error_code, &error_offset, nullptr);
   if (!compiled_->code)
     fail("pre-tokenizer pattern {:?}: {} at offset {}", pattern_, pcre2_message(error_code), error_offset);
   // JIT is an optimisation: a PCRE2 built without it still matches, just slower.
