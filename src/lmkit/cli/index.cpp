@@ -51,9 +51,10 @@ void run_build(const BuildCliOptions& o) {
       for (const auto& doc : batch.documents) {
         std::string source = fmt::format("{}:{}", doc.document.source, doc.document.line);
         // Infini-gram's metadata line: where the document came from, and its other JSONL fields.
-        const Json line = {{"path", doc.document.source},
-                           {"linenum", doc.document.line - 1},
-                           {"metadata", doc.document.metadata.is_object() ? doc.document.metadata : Json::object()}};
+        const Json line = {
+            {"path", doc.document.source},
+            {"linenum", doc.document.line - 1},
+            {"metadata", doc.document.metadata.is_object() ? doc.document.metadata : Json::object()}};
         builder.add_document(doc.ids, line.dump(), source);
       }
       bar.set(batch.raw_bytes_read);
@@ -144,7 +145,8 @@ const bool registered = register_command("index", [](CLI::App& app) {
   b->add_option("--max-shard-tokens", build->max_shard_tokens, "Token positions per shard (0: no limit)");
   b->add_option("--mem", build->mem_gib,
                 "Memory budget in GiB for one shard (sizes the shards; 0: no limit)");
-  b->add_option("--token-width", build->token_width, "Bytes per token: 1, 2 or 4 (0: from the vocabulary size)")
+  b->add_option("--token-width", build->token_width,
+                "Bytes per token: 1, 2 or 4 (0: from the vocabulary size)")
       ->check(CLI::IsMember({0, 1, 2, 4}));
   b->add_flag("--no-metadata", build->no_metadata, "Do not write metadata.S / metaoff.S");
   b->add_flag("--json", build->json, "Print one JSON document");
