@@ -47,9 +47,10 @@ int main(int argc, char** argv) {
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     double sort_seconds = 0;
     for (const auto& shard : summary.shards) sort_seconds += shard.sort_seconds;
-    fmt::print("built {}: {} documents, {} tokens, {} shards in {:.2f} s wall ({:.2f} MB/s), sorting {:.2f} s\n",
-               summary.path, summary.documents(), summary.tokens(), summary.shards.size(), seconds,
-               static_cast<double>(size) / 1e6 / seconds, sort_seconds);
+    fmt::print(
+        "built {}: {} documents, {} tokens, {} shards in {:.2f} s wall ({:.2f} MB/s), sorting {:.2f} s\n",
+        summary.path, summary.documents(), summary.tokens(), summary.shards.size(), seconds,
+        static_cast<double>(size) / 1e6 / seconds, sort_seconds);
   } catch (const lmkit::Error& e) {
     fmt::print(stderr, "error: {}\n", e.what());
     return 1;

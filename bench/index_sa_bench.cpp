@@ -8,9 +8,9 @@
 
 #include <algorithm>
 #include <chrono>
-#include <ctime>
 #include <cstdint>
 #include <cstdlib>
+#include <ctime>
 #include <string>
 #include <vector>
 
@@ -73,8 +73,8 @@ int main(int argc, char** argv) {
         index::sort_suffixes(tokens, width, sais_sa);
         sais_cpu.push_back(thread_cpu_seconds() - cpu_start);
         sais_times.push_back(seconds_since(start));
-        fmt::print("run {} sais         wall {:8.2f} s  cpu {:8.2f} s  {:7.2f} MB/s (cpu)\n", run, sais_times.back(),
-                   sais_cpu.back(), megabytes / sais_cpu.back());
+        fmt::print("run {} sais         wall {:8.2f} s  cpu {:8.2f} s  {:7.2f} MB/s (cpu)\n", run,
+                   sais_times.back(), sais_cpu.back(), megabytes / sais_cpu.back());
         std::fflush(stdout);
       }
       if (only != "sais") {
@@ -94,11 +94,12 @@ int main(int argc, char** argv) {
     }
     auto summarize = [&](const char* name, const std::vector<double>& wall, const std::vector<double>& cpu) {
       if (wall.empty()) return;
-      fmt::print("{} median wall {:.2f} s (min {:.2f}, max {:.2f}); median cpu {:.2f} s (min {:.2f}, max {:.2f}); "
-                 "{:.2f} MB/s (cpu)\n",
-                 name, median(wall), *std::min_element(wall.begin(), wall.end()),
-                 *std::max_element(wall.begin(), wall.end()), median(cpu), *std::min_element(cpu.begin(), cpu.end()),
-                 *std::max_element(cpu.begin(), cpu.end()), megabytes / median(cpu));
+      fmt::print(
+          "{} median wall {:.2f} s (min {:.2f}, max {:.2f}); median cpu {:.2f} s (min {:.2f}, max {:.2f}); "
+          "{:.2f} MB/s (cpu)\n",
+          name, median(wall), *std::min_element(wall.begin(), wall.end()),
+          *std::max_element(wall.begin(), wall.end()), median(cpu), *std::min_element(cpu.begin(), cpu.end()),
+          *std::max_element(cpu.begin(), cpu.end()), megabytes / median(cpu));
     };
     summarize("sais", sais_times, sais_cpu);
     summarize("divsufsort64", divsufsort_times, divsufsort_cpu);

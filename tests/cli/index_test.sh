@@ -15,6 +15,17 @@ expect_match "$out" '"token_width":1' "info reports 1-byte tokens"
 expect_exit 0 -- "$lmkit" index verify "$workdir/idx"
 expect_match "$out" "OK$" "a fresh index verifies"
 
+expect_match "$(head -n 1 "$workdir/idx/metadata.0")" '"linenum":0,"metadata":\{"id":1\}' "Infini-gram's metadata line"
+expect_exit 0 -- "$lmkit" --quiet index build --corpus "$workdir/c.jsonl" --tokenizer bytes --token-width 2 \
+  --max-shard-tokens 40 --out "$workdir/wide"
+expect_exit 0 -- "$lmkit" index info "$workdir/wide" --json
+expect_match "$out" '"token_width":2' "--token-width 2 gives 2-byte tokens"
+expect_match "$out" '"id":"1"' "--max-shard-tokens 40 gives two shards"
+expect_exit 0 -- "$lmkit" index verify "$workdir/wide" --sample 20
+expect_match "$out" "OK$" "the 2-byte sharded index verifies (sampled)"
+expect_exit 2 -- "$lmkit" index build --corpus "$workdir/c.jsonl" --tokenizer bytes --token-width 3 --out "$workdir/w3"
+expect_match "$err" "token-width" "a bad --token-width is named"
+
 # Errors: an existing output, an empty corpus, a missing corpus, a tokenizer that does not exist.
 expect_exit 1 -- "$lmkit" index build --corpus "$workdir/c.jsonl" --tokenizer bytes --out "$workdir/idx"
 expect_match "$err" "already exists" "an existing output is refused"

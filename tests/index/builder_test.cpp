@@ -69,7 +69,8 @@ ExpectedShard expected_shard(const Docs& docs, std::size_t first_doc, int width)
     put_le(e.metaoff, e.metadata.size(), 8);
     e.metadata += "{\"doc\":" + std::to_string(first_doc + d) + "}\n";
   }
-  const TokenText text{{reinterpret_cast<const std::uint8_t*>(e.tokenized.data()), e.tokenized.size()}, width};
+  const TokenText text{{reinterpret_cast<const std::uint8_t*>(e.tokenized.data()), e.tokenized.size()},
+                       width};
   const int pointer_width = pointer_width_for(e.tokenized.size());
   for (std::uint64_t position : sort_suffixes_naive(text)) put_le(e.table, position * width, pointer_width);
   return e;
@@ -97,7 +98,8 @@ TEST(IndexBuilder, TokenWidthFromVocabulary) {
 TEST(IndexBuilder, WritesInfiniGramFilesByteForByte) {
   for (std::uint64_t vocab : {200u, 50257u, 100000u}) {
     TempDir tmp;
-    const Docs docs = random_docs(20, 40, static_cast<std::uint32_t>(vocab), static_cast<std::uint32_t>(vocab));
+    const Docs docs =
+        random_docs(20, 40, static_cast<std::uint32_t>(vocab), static_cast<std::uint32_t>(vocab));
     const BuildSummary summary = build(tmp.path / "idx", docs, options_for(vocab));
     const int width = token_width_for_vocab(vocab);
     ASSERT_EQ(summary.shards.size(), 1u);
@@ -149,8 +151,9 @@ TEST(IndexBuilder, ManifestRecordsShardsSizesAndChecksums) {
       const std::string name = std::string(kind) + "." + id;
       const std::string contents = read_file(tmp.path / "idx" / name);
       EXPECT_EQ(shard["bytes"][name], contents.size()) << name;
-      EXPECT_EQ(shard["checksums"][name],
-                crc32_hex(crc32_of({reinterpret_cast<const std::uint8_t*>(contents.data()), contents.size()})))
+      EXPECT_EQ(
+          shard["checksums"][name],
+          crc32_hex(crc32_of({reinterpret_cast<const std::uint8_t*>(contents.data()), contents.size()})))
           << name;
     }
   }
@@ -216,7 +219,8 @@ TEST(IndexBuilder, ClearErrorsAndNothingWritten) {
       builder.add_document(doc, "{}", "corpus.jsonl:7");
       FAIL() << "id 255 must collide with the 1-byte separator";
     } catch (const Error& e) {
-      EXPECT_NE(std::string(e.what()).find("corpus.jsonl:7: token 2 has id 255"), std::string::npos) << e.what();
+      EXPECT_NE(std::string(e.what()).find("corpus.jsonl:7: token 2 has id 255"), std::string::npos)
+          << e.what();
       EXPECT_NE(std::string(e.what()).find("separator"), std::string::npos) << e.what();
     }
   }

@@ -15,7 +15,8 @@ namespace {
 // A token text of the given width from ids (each stored little-endian), in an aligned buffer.
 class Text {
  public:
-  Text(int width, const std::vector<std::uint32_t>& ids) : width_(width), words_((ids.size() * width + 7) / 8) {
+  Text(int width, const std::vector<std::uint32_t>& ids)
+      : width_(width), words_((ids.size() * width + 7) / 8) {
     auto* bytes = reinterpret_cast<std::uint8_t*>(words_.data());
     for (std::size_t i = 0; i < ids.size(); ++i) std::memcpy(bytes + i * width, &ids[i], width);
     size_ = ids.size() * width;
@@ -62,8 +63,8 @@ std::vector<std::uint32_t> corpus(int width, std::size_t n_docs, std::size_t min
 
 void expect_all_agree(int width, const std::vector<std::uint32_t>& ids, bool with_naive = true) {
   Text text(width, ids);
-  std::vector<std::uint64_t> expected = with_naive ? sort_suffixes_naive(text.view())
-                                                   : sort_suffixes_divsufsort(text.view());
+  std::vector<std::uint64_t> expected =
+      with_naive ? sort_suffixes_naive(text.view()) : sort_suffixes_divsufsort(text.view());
   if (with_naive) {
     ASSERT_EQ(sort_suffixes_divsufsort(text.view()), expected) << "width " << width;
   }
@@ -107,7 +108,8 @@ TEST(SuffixArray, PeriodicText) {
   for (int width : {1, 2, 4}) {
     for (std::size_t period : {2u, 3u, 7u, 64u}) {
       std::vector<std::uint32_t> ids;
-      for (std::size_t i = 0; i < 2500; ++i) ids.push_back(static_cast<std::uint32_t>((i % period) * 37 % 200));
+      for (std::size_t i = 0; i < 2500; ++i)
+        ids.push_back(static_cast<std::uint32_t>((i % period) * 37 % 200));
       expect_all_agree(width, ids);
     }
   }

@@ -68,7 +68,8 @@ std::string all(const VerifyReport& report) {
 TEST(Checksum, Crc32CheckValue) {
   // The CRC-32 check value of "123456789" (zlib / gzip / PNG polynomial), whole and in pieces.
   const std::string digits = "123456789";
-  EXPECT_EQ(crc32_hex(crc32_of({reinterpret_cast<const std::uint8_t*>(digits.data()), digits.size()})), "cbf43926");
+  EXPECT_EQ(crc32_hex(crc32_of({reinterpret_cast<const std::uint8_t*>(digits.data()), digits.size()})),
+            "cbf43926");
   Crc32 crc;
   crc.update(digits.data(), 4);
   crc.update(digits.data() + 4, 5);
@@ -85,8 +86,8 @@ TEST(VerifyIndex, IntactIndexPassesFullAndSampled) {
     EXPECT_TRUE(full.full);
     EXPECT_GT(full.shards, 1u);
     EXPECT_EQ(full.files_checksummed, 5 * full.shards);
-    EXPECT_EQ(full.pairs_checked, Index::open(idx.string()).n_tokens() + Index::open(idx.string()).n_documents() -
-                                      full.shards);
+    EXPECT_EQ(full.pairs_checked,
+              Index::open(idx.string()).n_tokens() + Index::open(idx.string()).n_documents() - full.shards);
     VerifyReport sampled = verify_index(idx.string(), {.sample = 100});
     EXPECT_TRUE(sampled.ok()) << all(sampled);
     EXPECT_EQ(sampled.pairs_checked, 100 * sampled.shards);

@@ -25,6 +25,7 @@ struct BuildCliOptions {
   std::string out;
   std::uint64_t max_shard_tokens = 0;
   double mem_gib = 0;
+  int token_width = 0;
   bool no_metadata = false;
   bool json = false;
 };
@@ -37,6 +38,7 @@ void run_build(const BuildCliOptions& o) {
   options.eos_token_id = tokenizer->specials().eos;
   options.max_shard_tokens = o.max_shard_tokens;
   options.mem_gib = o.mem_gib;
+  options.token_width = o.token_width;
   options.write_metadata = !o.no_metadata;
   options.build_info = {{"corpus", o.corpus.paths}, {"threads", ThreadPool::default_threads()}};
   const auto start = std::chrono::steady_clock::now();
@@ -48,10 +50,12 @@ void run_build(const BuildCliOptions& o) {
     text::tokenize_corpus(reader, *tokenizer, [&](text::TokenizedBatch& batch) {
       for (const auto& doc : batch.documents) {
         std::string source = fmt::format("{}:{}", doc.document.source, doc.document.line);
-        std::string metadata = doc.document.metadata.is_object() && !doc.document.metadata.empty()
-                                   ? doc.document.metadata.dump()
-                                   : std::string("{}");
-        builder.add_document(doc.ids, metadata, source);
+        // Infini-gram's metadata line: where the document came from, and its other JSONL fields.
+        const Json line = {
+            {"path", doc.document.source},
+            {"linenum", doc.document.line - 1},
+            {"metadata", doc.document.metadata.is_object() ? doc.document.metadata : Json::object()}};
+        builder.add_document(doc.ids, line.dump(), source);
       }
       bar.set(batch.raw_bytes_read);
     });
@@ -141,6 +145,9 @@ const bool registered = register_command("index", [](CLI::App& app) {
   b->add_option("--max-shard-tokens", build->max_shard_tokens, "Token positions per shard (0: no limit)");
   b->add_option("--mem", build->mem_gib,
                 "Memory budget in GiB for one shard (sizes the shards; 0: no limit)");
+  b->add_option("--token-width", build->token_width,
+                "Bytes per token: 1, 2 or 4 (0: from the vocabulary size)")
+      ->check(CLI::IsMember({0, 1, 2, 4}));
   b->add_flag("--no-metadata", build->no_metadata, "Do not write metadata.S / metaoff.S");
   b->add_flag("--json", build->json, "Print one JSON document");
   b->callback([build] { run_build(*build); });

@@ -17,7 +17,8 @@
 
 namespace lmkit::index {
 
-static_assert(std::endian::native == std::endian::little, "the index layout is little-endian, as is this host");
+static_assert(std::endian::native == std::endian::little,
+              "the index layout is little-endian, as is this host");
 
 namespace {
 
@@ -42,8 +43,9 @@ class ChecksummedFile {
 std::uint64_t physical_memory_bytes() {
   const long pages = ::sysconf(_SC_PHYS_PAGES);
   const long page_size = ::sysconf(_SC_PAGESIZE);
-  return pages > 0 && page_size > 0 ? static_cast<std::uint64_t>(pages) * static_cast<std::uint64_t>(page_size)
-                                    : std::uint64_t{8} << 30;
+  return pages > 0 && page_size > 0
+             ? static_cast<std::uint64_t>(pages) * static_cast<std::uint64_t>(page_size)
+             : std::uint64_t{8} << 30;
 }
 
 constexpr std::size_t kWriteChunkEntries = std::size_t{1} << 16;
@@ -56,8 +58,8 @@ int token_width_for_vocab(std::uint64_t vocab_size) {
   if (vocab_size <= 256) return 1;
   if (vocab_size <= 65536) return 2;
   if (vocab_size <= 0xFFFFFFFFull) return 4;
-  fail("a vocabulary of {} ids does not fit 4-byte tokens (at most {} ids, the last being reserved)", vocab_size,
-       0xFFFFFFFFull);
+  fail("a vocabulary of {} ids does not fit 4-byte tokens (at most {} ids, the last being reserved)",
+       vocab_size, 0xFFFFFFFFull);
 }
 
 std::uint64_t BuildSummary::tokens() const {
@@ -80,7 +82,8 @@ class IndexBuilder::ShardWriter {
               std::uint64_t capacity)
       : id_(id), token_width_(token_width), directory_(directory), offsets_(file("offset")) {
     // Reserved, not touched: no copying while the shard fills, up to 1 GiB; beyond, it doubles.
-    words_.reserve(std::min<std::uint64_t>(capacity * static_cast<std::uint64_t>(token_width), kInitialReserve) / 8 + 1);
+    words_.reserve(
+        std::min<std::uint64_t>(capacity * static_cast<std::uint64_t>(token_width), kInitialReserve) / 8 + 1);
     if (write_metadata) {
       metadata_.emplace(file("metadata"));
       metaoff_.emplace(file("metaoff"));
@@ -215,7 +218,8 @@ IndexBuilder::IndexBuilder(std::string out_dir, BuildOptions options)
     usage_fail("token width {} is not 1, 2 or 4 bytes", token_width_);
   if (token_width_ < vocab_width)
     usage_fail("the vocabulary of {} ({} ids) is too large for {}-byte tokens (at most {} ids)",
-               options_.tokenizer_spec, options_.vocab_size, token_width_, std::uint64_t{1} << (8 * token_width_));
+               options_.tokenizer_spec, options_.vocab_size, token_width_,
+               std::uint64_t{1} << (8 * token_width_));
   separator_ = token_width_ == 4 ? 0xFFFFFFFFu : (1u << (8 * token_width_)) - 1;
   if (options_.mem_gib < 0) usage_fail("--mem {} is negative", options_.mem_gib);
 
@@ -224,14 +228,17 @@ IndexBuilder::IndexBuilder(std::string out_dir, BuildOptions options)
   shard_capacity_ = static_cast<std::uint64_t>(
       budget_bytes / static_cast<double>(static_cast<std::uint64_t>(token_width_) + kSortBytesPerPosition));
   // 32-bit suffix-array entries while sorting (their top bit is a mark): below 2^31 - 1 positions.
-  shard_capacity_ = std::min<std::uint64_t>(shard_capacity_, (std::numeric_limits<std::uint32_t>::max() >> 1) - 1);
+  shard_capacity_ =
+      std::min<std::uint64_t>(shard_capacity_, (std::numeric_limits<std::uint32_t>::max() >> 1) - 1);
   if (options_.max_shard_tokens > 0) shard_capacity_ = std::min(shard_capacity_, options_.max_shard_tokens);
   if (shard_capacity_ < 2)
-    usage_fail("a shard of at most {} token positions cannot hold a document (raise --mem or --max-shard-tokens)",
-               shard_capacity_);
+    usage_fail(
+        "a shard of at most {} token positions cannot hold a document (raise --mem or --max-shard-tokens)",
+        shard_capacity_);
 
   directory_ = std::make_unique<AtomicDirectory>(out_dir_);
-  shard_ = std::make_unique<ShardWriter>(*directory_, 0, token_width_, options_.write_metadata, shard_capacity_);
+  shard_ =
+      std::make_unique<ShardWriter>(*directory_, 0, token_width_, options_.write_metadata, shard_capacity_);
   summary_.path = out_dir_;
   summary_.token_width = token_width_;
 }
@@ -245,13 +252,15 @@ void IndexBuilder::add_document(std::span<const std::uint32_t> ids, std::string_
     if (ids[i] == separator_)
       fail("{}: token {} has id {} (0x{:X}), which collides with the document separator of {}-byte tokens",
            source, i, ids[i], ids[i], token_width_);
-    if (ids[i] >= limit) fail("{}: token {} has id {}, too large for {}-byte tokens", source, i, ids[i], token_width_);
+    if (ids[i] >= limit)
+      fail("{}: token {} has id {}, too large for {}-byte tokens", source, i, ids[i], token_width_);
   }
   const std::uint64_t needed = ids.size() + 1;
   if (needed > shard_capacity_)
-    fail("{}: the document has {} tokens, but a shard holds at most {} token positions (raise --mem or "
-         "--max-shard-tokens)",
-         source, ids.size(), shard_capacity_);
+    fail(
+        "{}: the document has {} tokens, but a shard holds at most {} token positions (raise --mem or "
+        "--max-shard-tokens)",
+        source, ids.size(), shard_capacity_);
   if (shard_->positions() + needed > shard_capacity_) write_shard();
   shard_->add(ids, separator_, metadata);
 }

@@ -258,8 +258,7 @@ class TokenRanks {
   std::uint32_t rank(std::uint32_t id) const {
     if (!rank_of_id_.empty()) return id == kSeparator ? size() - 1 : rank_of_id_[id];
     return static_cast<std::uint32_t>(
-        std::lower_bound(keys_by_rank_.begin(), keys_by_rank_.end(), byte_swap(id)) -
-        keys_by_rank_.begin());
+        std::lower_bound(keys_by_rank_.begin(), keys_by_rank_.end(), byte_swap(id)) - keys_by_rank_.begin());
   }
   std::uint32_t id(std::uint32_t rank) const { return ids_by_rank_[rank]; }
 

@@ -28,7 +28,8 @@ struct TokenText {
 
 // Sorts the n token-aligned suffixes of `tokens` into `sa` (size n). `tokens` is temporarily
 // rewritten in place (ids replaced by their byte-order ranks) and restored before returning, so the
-// construction needs no second copy of the text. Array entries of 32 bits hold below 2^31 - 1 tokens, of 64 bits below 2^63 - 1.
+// construction needs no second copy of the text. Array entries of 32 bits hold below 2^31 - 1 tokens, of 64
+// bits below 2^63 - 1.
 void sort_suffixes(std::span<std::uint8_t> tokens, int token_width, std::span<std::uint32_t> sa);
 void sort_suffixes(std::span<std::uint8_t> tokens, int token_width, std::span<std::uint64_t> sa);
 

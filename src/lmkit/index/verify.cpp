@@ -33,7 +33,8 @@ class Findings {
   template <typename... Args>
   void add(fmt::format_string<Args...> format, Args&&... args) {
     if (count_++ < max_listed_)
-      report_.problems.push_back(fmt::format("{}: {}", what_, fmt::format(format, std::forward<Args>(args)...)));
+      report_.problems.push_back(
+          fmt::format("{}: {}", what_, fmt::format(format, std::forward<Args>(args)...)));
   }
   std::uint64_t count() const { return count_; }
 
@@ -72,8 +73,9 @@ void check_manifest_files(const std::string& dir, const Json& manifest, const Ve
         findings.add("lmkit.json has a size but no checksum for it");
         continue;
       }
-      const std::string expected = shard["checksums"][name].is_string() ? shard["checksums"][name].get<std::string>()
-                                                                        : shard["checksums"][name].dump();
+      const std::string expected = shard["checksums"][name].is_string()
+                                       ? shard["checksums"][name].get<std::string>()
+                                       : shard["checksums"][name].dump();
       std::string got = crc32_hex(0);
       if (actual > 0) {
         MappedFile file = MappedFile::open(path, AccessHint::sequential);
@@ -96,13 +98,14 @@ void check_documents(const Shard& shard, const VerifyOptions& options, VerifyRep
       const std::uint64_t offset = shard.document_offset(doc);
       if (doc == 0 && offset != 0) findings.add("document 0 starts at byte {}, not 0", offset);
       if (doc > 0 && offset <= previous)
-        findings.add("document {} starts at byte {}, not after document {} (byte {})", doc, offset, doc - 1, previous);
+        findings.add("document {} starts at byte {}, not after document {} (byte {})", doc, offset, doc - 1,
+                     previous);
       if (offset >= size || offset % width != 0) {
-        findings.add("document {} starts at byte {}, not a token position of tokenized.{} ({} bytes)", doc, offset,
-                     shard.name(), size);
+        findings.add("document {} starts at byte {}, not a token position of tokenized.{} ({} bytes)", doc,
+                     offset, shard.name(), size);
       } else if (shard.token_at(offset) != shard.separator()) {
-        findings.add("document {} starts at byte {}, where tokenized.{} holds id {}, not the separator", doc, offset,
-                     shard.name(), shard.token_at(offset));
+        findings.add("document {} starts at byte {}, where tokenized.{} holds id {}, not the separator", doc,
+                     offset, shard.name(), shard.token_at(offset));
       }
       previous = offset;
     }
@@ -110,7 +113,8 @@ void check_documents(const Shard& shard, const VerifyOptions& options, VerifyRep
   {
     Findings findings(report, "tokenized." + shard.name(), options.max_problems);
     std::uint64_t separators = 0;
-    for (std::uint64_t offset = 0; offset < size; offset += width) separators += shard.token_at(offset) == shard.separator();
+    for (std::uint64_t offset = 0; offset < size; offset += width)
+      separators += shard.token_at(offset) == shard.separator();
     if (separators != shard.n_documents())
       findings.add("{} document separators, but offset.{} lists {} documents", separators, shard.name(),
                    shard.n_documents());
@@ -163,7 +167,8 @@ void check_order_full(const Shard& shard, const VerifyOptions& options, VerifyRe
     const std::uint64_t a = shard.suffix(r) / width, b = shard.suffix(r + 1) / width;
     const int first = std::memcmp(text + a * width, text + b * width, width);
     if (first > 0 || (first == 0 && next_rank(a) > next_rank(b)))
-      findings.add("ranks {} and {} (byte offsets {} and {}) are out of order", r, r + 1, a * width, b * width);
+      findings.add("ranks {} and {} (byte offsets {} and {}) are out of order", r, r + 1, a * width,
+                   b * width);
     if (r % 65536 == 0) bar.set(n + r);
   }
   bar.finish();
@@ -184,8 +189,8 @@ void check_order_sampled(const Shard& shard, const VerifyOptions& options, Verif
     bool valid = true;
     for (auto [rank, offset] : {std::pair{r, a}, std::pair{r + 1, b}}) {
       if (offset >= shard.tokenized_bytes() || offset % width != 0) {
-        findings.add("rank {} holds byte offset {}, not a token position of tokenized.{} ({} bytes)", rank, offset,
-                     shard.name(), shard.tokenized_bytes());
+        findings.add("rank {} holds byte offset {}, not a token position of tokenized.{} ({} bytes)", rank,
+                     offset, shard.name(), shard.tokenized_bytes());
         valid = false;
       }
     }
