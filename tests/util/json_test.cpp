@@ -30,6 +30,12 @@ TEST(Json, SyntaxErrorNamesSourceAndOffset) {
   EXPECT_NE(message.find("request: invalid JSON at byte 9"), std::string::npos) << message;
 }
 
+TEST(Json, NumbersBeyondADoubleAreAnErrorNotACrash) {
+  // The safetensors fuzzer found this: nlohmann throws out_of_range, not parse_error, for it.
+  std::string message = error_of([] { lmkit::parse_json("{\"a\": 1e999}", "header"); });
+  EXPECT_NE(message.find("header: invalid JSON"), std::string::npos) << message;
+}
+
 TEST(Json, FieldErrorsSayMissingOrMistyped) {
   lmkit::Json config = {{"n_layer", "two"}};
   EXPECT_NE(error_of([&] {

@@ -13,6 +13,9 @@ Json parse_json(std::string_view text, std::string_view source) {
     return Json::parse(text.begin(), text.end());
   } catch (const nlohmann::json::parse_error& e) {
     fail("{}: invalid JSON at byte {}: {}", source, e.byte, e.what());
+  } catch (const nlohmann::json::exception& e) {
+    // Well-formed text the parser still refuses, e.g. a number too large for a double (out_of_range).
+    fail("{}: invalid JSON: {}", source, e.what());
   }
 }
 
