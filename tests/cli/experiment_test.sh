@@ -38,4 +38,19 @@ expect_exit 0 -- "${demo[@]}"
 expect_match "$out" "Perplexity on the KJV test split" "the table is printed"
 expect_match "$out" "gpt\+infgram" "the hybrid is in the table"
 expect_match "$out" "relative improvement" "the relative improvement is stated"
+
+# Generation from the mixture, with the λ that eval tuned: deterministic for a seed, and refused
+# without λ (before anything is printed).
+lambdas=$(python3 -c 'import json,sys; m=json.load(open(sys.argv[1]))["models"][-1]; print(m["lambda_sparse"], m["lambda_dense"])' "$work/results.json")
+read -r ls ld <<<"$lambdas"
+gen=("$lmkit" --quiet generate --model "$work/model" --index "$work/index" --lambda-sparse "$ls" --lambda-dense "$ld"
+     --prompt "And God said" --max-new-tokens 12 --seed 5 --json)
+expect_exit 0 -- "${gen[@]}"
+first=$out
+expect_match "$first" '"ids":\[[0-9]+(,[0-9]+){11}\]' "twelve tokens are generated from the mixture"
+expect_exit 0 -- "${gen[@]}"
+[[ "$out" == "$first" ]] || { echo "FAIL: the same seed gave different text"; failures=$((failures + 1)); }
+expect_exit 2 -- "$lmkit" generate --model "$work/model" --index "$work/index" --prompt "And"
+expect_match "$out" "^$" "nothing is printed before the usage error"
+expect_match "$err" "lambda-sparse" "the missing λ options are named"
 finish

@@ -39,7 +39,7 @@ const bool registered = register_command("count", [](CLI::App& app) {
     sub->callback([o] {
       const auto idx = o->open();
       const auto r = ngram::QueryService(*idx->engine, idx->tokenizer.get()).answer(o->request("count"));
-      if (o->json) return fmt::print("{}\n", r.dump());
+      if (o->json) return fmt::print("{}\n", json_text(r));
       fmt::print("{} occurrences of {} ({} tokens)\n", r["count"].get<std::uint64_t>(),
                  show_ids(*idx, r["token_ids"]), r["token_ids"].size());
     });
@@ -52,7 +52,7 @@ const bool registered = register_command("count", [](CLI::App& app) {
     sub->callback([o] {
       const auto idx = o->open();
       const auto r = ngram::QueryService(*idx->engine, idx->tokenizer.get()).answer(o->request("prob"));
-      if (o->json) return fmt::print("{}\n", r.dump());
+      if (o->json) return fmt::print("{}\n", json_text(r));
       fmt::print("P({} | {}) = {}\n", show_token(*idx, r["cont_id"].get<std::uint32_t>()),
                  show_ids(*idx, r["token_ids"]), show_prob(r));
     });
@@ -72,7 +72,7 @@ const bool registered = register_command("count", [](CLI::App& app) {
       const auto r =
           ngram::QueryService(*idx->engine, idx->tokenizer.get())
               .answer(o->request("ntd", {{"max_support", flags->max_support}, {"exact", flags->exact}}));
-      if (o->json) return fmt::print("{}\n", r.dump());
+      if (o->json) return fmt::print("{}\n", json_text(r));
       print_ntd(*idx, r, flags->top);
     });
   }
@@ -92,7 +92,7 @@ const bool registered = register_command("count", [](CLI::App& app) {
       const auto r =
           ngram::QueryService(*idx->engine, idx->tokenizer.get())
               .answer(o->request("search_docs", {{"maxnum", *maxnum}, {"max_disp_len", *max_disp_len}}));
-      if (o->json) return fmt::print("{}\n", r.dump());
+      if (o->json) return fmt::print("{}\n", json_text(r));
       fmt::print("{} occurrences of {}\n", r["cnt"].get<std::uint64_t>(), show_ids(*idx, r["token_ids"]));
       for (const auto& d : r["documents"]) print_doc(*idx, d);
     });

@@ -144,7 +144,7 @@ void run(const DemoOptions& o) {
   auto splits = text::prepare_kjv(o.data_dir, o.force);
   if (o.corpus_only) {
     if (o.json) {
-      fmt::print("{}\n", corpus_json(splits).dump());
+      fmt::print("{}\n", json_text(corpus_json(splits)));
     } else {
       print_corpus_summary(splits);
     }
@@ -198,7 +198,7 @@ void run(const DemoOptions& o) {
   if (o.json) {
     Json out = corpus_json(splits);
     out["eval"] = eval;
-    fmt::print("{}\n", out.dump());
+    fmt::print("{}\n", json_text(out));
     return;
   }
   print_results(eval);

@@ -178,7 +178,7 @@ void run(const EvalOptions& options) {
   }
 
   if (options.json) {
-    fmt::print("{}\n", report.dump());
+    fmt::print("{}\n", json_text(report));
     return;
   }
   fmt::print("{:<22} {:>10} {:>12} {:>10}\n", "model", "tokens", "perplexity", "accuracy");

@@ -1,12 +1,19 @@
 // `lmkit generate`: continues prompts with a GPT-like model directory (Algorithm 14 DInference with a
 // KV cache). One prompt streams its continuation as it is produced; several prompts run as one
-// padded batch and print when done.
+// padded batch and print when done. With --index, tokens are sampled from the GPT + ∞-gram mixture
+// λ·P∞ + (1 − λ)·P_GPT instead (the model's window is recomputed each step: the mixture needs the
+// model's whole distribution, and the tiny models this is used with make that cheap).
 #include <fmt/format.h>
 
+#include <cmath>
 #include <cstdio>
 #include <memory>
+#include <optional>
 
 #include "lmkit/cli/command.hpp"
+#include "lmkit/lm/gpt_lm.hpp"
+#include "lmkit/lm/hybrid.hpp"
+#include "lmkit/ngram/open.hpp"
 #include "lmkit/nn/generate.hpp"
 #include "lmkit/nn/hf_gpt2.hpp"
 #include "lmkit/tensor/gemm.hpp"
@@ -26,6 +33,8 @@ struct GenerateCliOptions {
   float temperature = 1.0f, top_p = 1.0f;
   std::uint64_t seed = 0;
   bool json = false;
+  std::string index_dir;
+  std::optional<double> lambda_sparse, lambda_dense;
 };
 
 std::vector<std::uint32_t> to_ids(const std::vector<std::int32_t>& tokens) {
@@ -33,6 +42,8 @@ std::vector<std::uint32_t> to_ids(const std::vector<std::int32_t>& tokens) {
 }
 
 void run_generate(const GenerateCliOptions& o) {
+  if (!o.index_dir.empty() && (!o.lambda_sparse || !o.lambda_dense))
+    usage_fail("--index needs --lambda-sparse and --lambda-dense (lmkit eval tunes and reports them)");
   tensor::set_gemm_threads(ThreadPool::default_threads());
   nn::LoadedModel loaded = nn::load_gpt2_dir(o.model_dir);
   std::string spec = o.tokenizer.empty() ? loaded.tokenizer_spec : o.tokenizer;
@@ -77,7 +88,38 @@ void run_generate(const GenerateCliOptions& o) {
       printed = text.size();
     }
   };
-  auto outputs = nn::generate(loaded.model, prompts, options, on_token);
+  std::vector<std::vector<std::int32_t>> outputs;
+  if (o.index_dir.empty()) {
+    outputs = nn::generate(loaded.model, prompts, options, on_token);
+  } else {
+    // Sampling from the mixture: the sampler's "logits" are the mixture's log-probabilities, so
+    // temperature, top-k and top-p mean what they mean for the model alone.
+    auto model = std::make_shared<nn::GptModel>(std::move(loaded.model));
+    auto neural = std::make_shared<lm::GptLM>(model);
+    std::shared_ptr<ngram::OpenedIndex> opened = ngram::open_index(o.index_dir);
+    std::shared_ptr<const ngram::Engine> engine(opened, opened->engine.get());
+    auto infgram = std::make_shared<lm::InfgramLM>(engine, neural->vocab_size());
+    lm::HybridLM hybrid(infgram, neural, {*o.lambda_sparse, *o.lambda_dense});
+    std::vector<float> log_probs(neural->vocab_size());
+    for (std::size_t row = 0; row < prompts.size(); ++row) {
+      nn::SamplingOptions sampling = options.sampling;
+      sampling.seed += row;
+      nn::Sampler sampler(sampling);
+      std::vector<std::uint32_t> context = to_ids(prompts[row]);
+      std::vector<std::int32_t> generated;
+      while (generated.size() < options.max_new_tokens) {
+        std::vector<double> distribution = hybrid.next_token_distribution(context);
+        for (std::size_t v = 0; v < distribution.size(); ++v)
+          log_probs[v] = static_cast<float>(std::log(distribution[v]));
+        const std::int32_t token = sampler.sample(log_probs);
+        generated.push_back(token);
+        context.push_back(static_cast<std::uint32_t>(token));
+        on_token(row, token);
+        if (options.stop_token && token == *options.stop_token) break;
+      }
+      outputs.push_back(std::move(generated));
+    }
+  }
   if (stream) {
     fmt::print("\n");
     return;
@@ -89,7 +131,7 @@ void run_generate(const GenerateCliOptions& o) {
                          {"prompt_ids", prompts[i]},
                          {"ids", outputs[i]},
                          {"text", tokenizer->decode(to_ids(outputs[i]))}});
-    fmt::print("{}\n", Json{{"model", o.model_dir}, {"results", results}}.dump());
+    fmt::print("{}\n", json_text(Json{{"model", o.model_dir}, {"results", results}}));
     return;
   }
   for (std::size_t i = 0; i < outputs.size(); ++i)
@@ -112,6 +154,13 @@ const bool registered = register_command("generate", [](CLI::App& app) {
       ->capture_default_str();
   sub->add_option("--top-p", o->top_p, "Nucleus sampling mass")->capture_default_str();
   sub->add_option("--seed", o->seed, "Sampling seed (prompt i uses seed + i)")->capture_default_str();
+  sub->add_option("--index", o->index_dir, "Sample from the GPT + ∞-gram mixture over this index");
+  sub->add_option("--lambda-sparse", o->lambda_sparse,
+                  "Mixture weight of sparse ∞-gram estimates (with --index)")
+      ->check(CLI::Range(0.0, 1.0));
+  sub->add_option("--lambda-dense", o->lambda_dense,
+                  "Mixture weight of dense ∞-gram estimates (with --index)")
+      ->check(CLI::Range(0.0, 1.0));
   sub->add_flag("--json", o->json, "Print one JSON document");
   sub->callback([o] { run_generate(*o); });
 });

@@ -70,7 +70,7 @@ void run_build(const BuildCliOptions& o) {
                 {"shards", summary.shards.size()},
                 {"token_width", summary.token_width},
                 {"seconds", seconds}};
-    fmt::print("{}\n", out.dump());
+    fmt::print("{}\n", json_text(out));
     return;
   }
   fmt::print("built {}: {} tokens in {} documents, {} shard(s), {}-byte tokens, in {:.1f} s\n", summary.path,
@@ -95,7 +95,7 @@ void run_info(const std::string& dir, bool json) {
                              {"tokenized_bytes", shard.tokenized_bytes()},
                              {"metadata", shard.has_metadata()}});
   if (json) {
-    fmt::print("{}\n", out.dump());
+    fmt::print("{}\n", json_text(out));
     return;
   }
   fmt::print("index {} ({})\n", dir,

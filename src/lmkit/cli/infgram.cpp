@@ -91,7 +91,7 @@ void score_command(const IndexQueryOptions& o, const ScoreOptions& s) {
   out["zero_prob_tokens"] = zero;
   out["log2_prob_sum_nonzero"] = log2_sum;
   out["tokens_per_second"] = seconds > 0 ? static_cast<double>(tokens) / seconds : 0.0;
-  if (o.json) return fmt::print("{}\n", out.dump());
+  if (o.json) return fmt::print("{}\n", json_text(out));
   if (s.per_token) {
     for (std::size_t d = 0; d < docs.size(); ++d) {
       fmt::print("document {}\n{:>10} {:>12} {:>10} {:>12}  token\n", d, "prob", "cont/prompt", "suffix_len",
@@ -125,7 +125,7 @@ const bool registered = register_command("infgram", [](CLI::App& app) {
       const auto idx = o->open();
       const auto r =
           ngram::QueryService(*idx->engine, idx->tokenizer.get()).answer(o->request("infgram_prob"));
-      if (o->json) return fmt::print("{}\n", r.dump());
+      if (o->json) return fmt::print("{}\n", json_text(r));
       fmt::print("P∞({} | {}) = {}  (suffix_len {})\n", show_token(*idx, r["cont_id"].get<std::uint32_t>()),
                  show_ids(*idx, r["token_ids"]), show_prob(r), r["suffix_len"].get<std::size_t>());
     });
@@ -144,7 +144,7 @@ const bool registered = register_command("infgram", [](CLI::App& app) {
       const auto idx = o->open();
       const auto r = ngram::QueryService(*idx->engine, idx->tokenizer.get())
                          .answer(o->request("infgram_ntd", {{"max_support", *max_support}}));
-      if (o->json) return fmt::print("{}\n", r.dump());
+      if (o->json) return fmt::print("{}\n", json_text(r));
       fmt::print("suffix_len {}\n", r["suffix_len"].get<std::size_t>());
       print_ntd(*idx, r, *top);
     });

@@ -45,9 +45,6 @@ std::string read_input(const std::string& path) {
   return contents.str();
 }
 
-// JSON text that stays valid when the text is not valid UTF-8 (bad bytes shown as U+FFFD).
-std::string dump(const Json& value) { return value.dump(-1, ' ', false, Json::error_handler_t::replace); }
-
 Json ids_json(const text::Tokenizer& tokenizer, std::string_view input,
               const std::vector<std::uint32_t>& ids) {
   Json pieces = Json::array();
@@ -68,7 +65,7 @@ void run_tokenize(const TokenizeOptions& options) {
     if (options.json) {
       Json out = ids_json(*tokenizer, input, ids);
       out["tokenizer"] = tokenizer->spec();
-      fmt::print("{}\n", dump(out));
+      fmt::print("{}\n", json_text(out));
     } else {
       fmt::print("{}\n", fmt::join(ids, " "));
     }
@@ -91,7 +88,7 @@ void run_tokenize(const TokenizeOptions& options) {
     Json out = {{"tokenizer", tokenizer->spec()}, {"lines", Json::array()}};
     for (std::size_t i = 0; i < lines.size(); ++i)
       out["lines"].push_back(ids_json(*tokenizer, lines[i], ids[i]));
-    fmt::print("{}\n", dump(out));
+    fmt::print("{}\n", json_text(out));
     return;
   }
   std::string out;
@@ -142,7 +139,8 @@ void run_detokenize(const DetokenizeOptions& options) {
   auto tokenizer = text::load_tokenizer(options.tokenizer);
   const std::string decoded = tokenizer->decode(ids);
   if (options.json) {
-    fmt::print("{}\n", dump({{"tokenizer", tokenizer->spec()}, {"text", decoded}, {"count", ids.size()}}));
+    fmt::print("{}\n",
+               json_text({{"tokenizer", tokenizer->spec()}, {"text", decoded}, {"count", ids.size()}}));
   } else {
     std::fwrite(decoded.data(), 1, decoded.size(), stdout);
     std::fputc('\n', stdout);

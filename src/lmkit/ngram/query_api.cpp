@@ -238,7 +238,7 @@ Json QueryService::answer(const Json& request) const {
 
 std::string QueryService::answer_line(std::string_view line) const {
   try {
-    return answer(parse_json(line, "request")).dump();
+    return json_text(answer(parse_json(line, "request")));
   } catch (const Error& e) {
     return Json{{"error", e.what()}}.dump();
   } catch (const Json::exception& e) {

@@ -25,8 +25,12 @@ Json read_json_file(const std::string& path) {
   return parse_json(text, path);
 }
 
+std::string json_text(const Json& value, int indent) {
+  return value.dump(indent, ' ', false, Json::error_handler_t::replace);
+}
+
 void write_json_file(const std::string& path, const Json& value, int indent) {
-  write_file_atomic(path, value.dump(indent) + "\n");
+  write_file_atomic(path, json_text(value, indent) + "\n");
 }
 
 }  // namespace lmkit

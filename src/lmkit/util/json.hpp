@@ -17,6 +17,9 @@ using Json = nlohmann::json;
 Json read_json_file(const std::string& path);
 // Parses text; `source` names where it came from for error messages ("request", "config.json").
 Json parse_json(std::string_view text, std::string_view source);
+// `value` as JSON text (compact with -1). Strings that are not valid UTF-8 — a token that ends inside
+// a character, say — get U+FFFD in place of the bad bytes instead of an exception.
+std::string json_text(const Json& value, int indent = -1);
 // Writes `value` (pretty-printed with `indent`, or compact with -1) atomically, with a final newline.
 void write_json_file(const std::string& path, const Json& value, int indent = 2);
 
