@@ -10,6 +10,7 @@
 #include "lmkit/nn/safetensors.hpp"
 #include "lmkit/util/atomic_file.hpp"
 #include "lmkit/util/error.hpp"
+#include "lmkit/util/svg_plot.hpp"
 
 namespace lmkit::nn {
 
@@ -128,69 +129,12 @@ Json load_optimizer_state(const std::string& dir, AdamW& optimizer) {
 }
 
 std::string loss_curve_svg(const std::vector<LossPoint>& history, const std::string& title) {
-  const double width = 640, height = 400, left = 60, right = 20, top = 40, bottom = 50;
-  double max_step = 1, lo = 1e30, hi = -1e30;
+  PlotSeries train{"train loss", "#1f77b4", {}}, validation{"validation loss", "#d62728", {}};
   for (const auto& p : history) {
-    max_step = std::max(max_step, static_cast<double>(p.step));
-    for (double v :
-         {static_cast<double>(p.train_loss), static_cast<double>(p.val_loss.value_or(p.train_loss))}) {
-      lo = std::min(lo, v);
-      hi = std::max(hi, v);
-    }
+    train.points.emplace_back(static_cast<double>(p.step), p.train_loss);
+    if (p.val_loss) validation.points.emplace_back(static_cast<double>(p.step), *p.val_loss);
   }
-  if (history.empty()) lo = 0, hi = 1;
-  if (hi - lo < 1e-6) hi = lo + 1;
-  auto x = [&](double step) { return left + step / max_step * (width - left - right); };
-  auto y = [&](double loss) { return top + (hi - loss) / (hi - lo) * (height - top - bottom); };
-  auto escape = [](const std::string& s) {
-    std::string out;
-    for (char c : s) {
-      if (c == '<')
-        out += "&lt;";
-      else if (c == '>')
-        out += "&gt;";
-      else if (c == '&')
-        out += "&amp;";
-      else
-        out += c;
-    }
-    return out;
-  };
-  std::string svg = fmt::format(
-      "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{0}\" height=\"{1}\" viewBox=\"0 0 {0} {1}\" "
-      "font-family=\"sans-serif\" font-size=\"12\">\n<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n"
-      "<text x=\"{2}\" y=\"24\" font-size=\"14\">{3}</text>\n",
-      width, height, left, escape(title));
-  // Axes with five ticks each.
-  svg += fmt::format("<path d=\"M{0} {1} V{2} H{3}\" stroke=\"black\" fill=\"none\"/>\n", left, top,
-                     height - bottom, width - right);
-  for (int i = 0; i <= 4; ++i) {
-    double loss = lo + (hi - lo) * i / 4, step = max_step * i / 4;
-    svg += fmt::format("<text x=\"{}\" y=\"{:.1f}\" text-anchor=\"end\">{:.3f}</text>\n", left - 6,
-                       y(loss) + 4, loss);
-    svg += fmt::format("<text x=\"{:.1f}\" y=\"{}\" text-anchor=\"middle\">{:.0f}</text>\n", x(step),
-                       height - bottom + 18, step);
-  }
-  svg += fmt::format("<text x=\"{}\" y=\"{}\" text-anchor=\"middle\">step</text>\n",
-                     (left + width - right) / 2, height - 8);
-  auto polyline = [&](bool val, const char* color) {
-    std::string points;
-    for (const auto& p : history) {
-      if (val && !p.val_loss) continue;
-      points +=
-          fmt::format("{:.1f},{:.1f} ", x(static_cast<double>(p.step)), y(val ? *p.val_loss : p.train_loss));
-    }
-    if (!points.empty())
-      svg += fmt::format("<polyline points=\"{}\" fill=\"none\" stroke=\"{}\" stroke-width=\"1.5\"/>\n",
-                         points, color);
-  };
-  polyline(false, "#1f77b4");
-  polyline(true, "#d62728");
-  svg += fmt::format(
-      "<text x=\"{0}\" y=\"{1}\" fill=\"#1f77b4\">train loss</text>\n"
-      "<text x=\"{0}\" y=\"{2}\" fill=\"#d62728\">validation loss</text>\n</svg>\n",
-      width - right - 110, top + 14, top + 30);
-  return svg;
+  return line_plot_svg({train, validation}, {title, "step", "loss", false, false});
 }
 
 }  // namespace lmkit::nn
