@@ -144,14 +144,16 @@ void NgramCounts::finalize() {
   continuation_.build(order_ > 1 ? order_ - 1 : 1, std::move(left));
 }
 
-std::shared_ptr<NgramCounts> count_index_ngrams(const index::Index& index, int order, std::uint32_t vocab_size) {
+std::shared_ptr<NgramCounts> count_index_ngrams(const index::Index& index, int order,
+                                                std::uint32_t vocab_size) {
   auto counts = std::make_shared<NgramCounts>(order, vocab_size);
   std::vector<std::uint32_t> doc;
   for (const index::Shard& shard : index.shards()) {
     const std::uint64_t width = static_cast<std::uint64_t>(shard.token_width());
     for (std::uint64_t d = 0; d < shard.n_documents(); ++d) {
       doc.clear();
-      for (std::uint64_t offset = shard.document_offset(d) + width; offset < shard.document_end(d); offset += width)
+      for (std::uint64_t offset = shard.document_offset(d) + width; offset < shard.document_end(d);
+           offset += width)
         doc.push_back(shard.token_at(offset));
       counts->add_document(doc);
     }

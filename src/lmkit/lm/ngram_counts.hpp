@@ -81,6 +81,7 @@ class NgramCounts {
 
 // Counts the n-grams of every document in every shard of an index (the token array between
 // separators). Token ids must be below vocab_size.
-std::shared_ptr<NgramCounts> count_index_ngrams(const index::Index& index, int order, std::uint32_t vocab_size);
+std::shared_ptr<NgramCounts> count_index_ngrams(const index::Index& index, int order,
+                                                std::uint32_t vocab_size);
 
 }  // namespace lmkit::lm
