@@ -28,6 +28,18 @@ bool key_allowed(const AttentionShape& s, std::size_t b, std::size_t j) {
   return !s.key_valid || s.key_valid[b * s.Tk + j] != 0;
 }
 
+// The dot product of two head-size rows, summed in eight interleaved partial sums so that the compiler
+// vectorizes it (one running sum is a chain of dependent additions: about 4× slower at head size 64).
+float dot(const float* a, const float* b, std::size_t n) {
+  float part[8] = {};
+  std::size_t i = 0;
+  for (; i + 8 <= n; i += 8)
+    for (std::size_t l = 0; l < 8; ++l) part[l] += a[i + l] * b[i + l];
+  float sum = ((part[0] + part[4]) + (part[1] + part[5])) + ((part[2] + part[6]) + (part[3] + part[7]));
+  for (; i < n; ++i) sum += a[i] * b[i];
+  return sum;
+}
+
 // Work split: one task per (batch, head), each owning its head's columns of out / dq / dk / dv.
 template <typename Body>
 void for_heads(const AttentionShape& s, Body body) {
@@ -56,9 +68,7 @@ void attention_forward(float* out, float* att, const float* q, const float* k, c
       for (std::size_t j = 0; j < n_keys; ++j) {
         if (!key_allowed(s, b, j)) continue;
         const float* kj = k + (b * s.Tk + j) * s.kv_stride + h * hs;
-        float dot = 0;
-        for (std::size_t i = 0; i < hs; ++i) dot += qt[i] * kj[i];
-        att_row[j] = dot * scale;
+        att_row[j] = dot(qt, kj, hs) * scale;
         max = std::max(max, att_row[j]);
       }
       float sum = 0;
@@ -97,8 +107,7 @@ void attention_backward(float* dq, float* dk, float* dv, const float* dout, cons
       float weighted = 0;
       for (std::size_t j = 0; j < n_keys; ++j) {
         const float* vj = v + (b * s.Tk + j) * s.kv_stride + h * hs;
-        float d = 0;
-        for (std::size_t i = 0; i < hs; ++i) d += dot_row[i] * vj[i];
+        float d = dot(dot_row, vj, hs);
         datt[j] = d;
         weighted += att_row[j] * d;
         if (dv) {

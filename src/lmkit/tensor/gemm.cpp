@@ -18,6 +18,8 @@ blasint checked_int(std::size_t n) {
 
 }  // namespace
 
+const char* blas_kernel_name() { return openblas_get_corename(); }
+
 void gemm(bool trans_a, bool trans_b, std::size_t M, std::size_t N, std::size_t K, float alpha,
           const float* A, std::size_t lda, const float* B, std::size_t ldb, float beta, float* C,
           std::size_t ldc) {

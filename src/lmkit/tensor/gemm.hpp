@@ -18,6 +18,10 @@ void gemm_naive(bool trans_a, bool trans_b, std::size_t M, std::size_t N, std::s
                 const float* A, std::size_t lda, const float* B, std::size_t ldb, float beta, float* C,
                 std::size_t ldc);
 
+// The name of the kernel set OpenBLAS runs ("Cooperlake", "SkylakeX", "Haswell", ...): chosen by
+// OpenBLAS when it loads, from the CPU or from OPENBLAS_CORETYPE in the environment.
+const char* blas_kernel_name();
+
 // OpenBLAS's thread count (it keeps its own threads; lmkit sets it from --threads).
 void set_gemm_threads(std::size_t n_threads);
 
