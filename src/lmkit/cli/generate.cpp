@@ -11,6 +11,7 @@
 #include <optional>
 
 #include "lmkit/cli/command.hpp"
+#include "lmkit/cli/model_tokenizer.hpp"
 #include "lmkit/lm/gpt_lm.hpp"
 #include "lmkit/lm/hybrid.hpp"
 #include "lmkit/ngram/open.hpp"
@@ -46,7 +47,7 @@ void run_generate(const GenerateCliOptions& o) {
     usage_fail("--index needs --lambda-sparse and --lambda-dense (lmkit eval tunes and reports them)");
   tensor::set_gemm_threads(ThreadPool::default_threads());
   nn::LoadedModel loaded = nn::load_gpt2_dir(o.model_dir);
-  std::string spec = o.tokenizer.empty() ? loaded.tokenizer_spec : o.tokenizer;
+  std::string spec = o.tokenizer.empty() ? model_tokenizer_spec(o.model_dir, loaded.tokenizer_spec) : o.tokenizer;
   if (spec.empty()) usage_fail("{}/config.json names no tokenizer; pass --tokenizer", o.model_dir);
   auto tokenizer = text::load_tokenizer(spec);
   if (tokenizer->vocab_size() > loaded.model.config().vocab_size)
