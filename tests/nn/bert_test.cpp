@@ -1,6 +1,7 @@
-// BERT: the whole model's backward against finite differences for both heads (the pre-LN variant; the
-// post-LN one is checked against PyTorch in tests/reference), Hugging Face directories written and read
-// back, fine-tuning heads added to a pretrained checkpoint, and BERT's 80/10/10 masking.
+// BERT (and the naive Bayes baseline it is compared with): the whole model's backward against finite
+// differences for both heads (the pre-LN variant; the post-LN one is checked against PyTorch in
+// tests/reference), Hugging Face directories written and read back, fine-tuning heads added to a pretrained
+// checkpoint, and BERT's 80/10/10 masking.
 #include "lmkit/nn/bert.hpp"
 
 #include <gtest/gtest.h>
@@ -9,6 +10,7 @@
 #include <filesystem>
 
 #include "lmkit/nn/hf_bert.hpp"
+#include "lmkit/nn/naive_bayes.hpp"
 #include "lmkit/util/error.hpp"
 #include "lmkit/util/json.hpp"
 
@@ -152,6 +154,32 @@ TEST(Bert, MaskingChoosesFifteenPercentAndSplits80_10_10) {
   EXPECT_NEAR(masked / c, 0.80, 0.01);
   EXPECT_NEAR(random / c, 0.10 * 19 / 20, 0.01);
   EXPECT_NEAR(kept / c, 0.10 + 0.10 / 20, 0.01);
+}
+
+}  // namespace
+}  // namespace lmkit::nn
+
+namespace lmkit::nn {
+namespace {
+
+TEST(NaiveBayes, MatchesTheTextbookExample) {
+  // Manning, Raghavan & Schütze, Introduction to Information Retrieval, example 13.1: the test
+  // document "Chinese Chinese Chinese Tokyo Japan" is class c (china) with P ∝ 3/4 · (3/7)³ · 1/14 · 1/14
+  // ≈ 0.0003 against 1/4 · (2/9)³ · 2/9 · 2/9 ≈ 0.0001.
+  using W = std::vector<std::string>;
+  NaiveBayes nb(2);
+  nb.add(W{"Chinese", "Beijing", "Chinese"}, 0);
+  nb.add(W{"Chinese", "Chinese", "Shanghai"}, 0);
+  nb.add(W{"Chinese", "Macao"}, 0);
+  nb.add(W{"Tokyo", "Japan", "Chinese"}, 1);
+  EXPECT_EQ(nb.vocabulary_size(), 6u);
+  W test{"Chinese", "Chinese", "Chinese", "Tokyo", "Japan", "Unseen"};
+  auto scores = nb.log_scores(test);
+  EXPECT_NEAR(std::exp(scores[0]), 0.75 * std::pow(3.0 / 7, 3) * (1.0 / 14) * (1.0 / 14), 1e-9);
+  EXPECT_NEAR(std::exp(scores[1]), 0.25 * std::pow(2.0 / 9, 3) * (2.0 / 9) * (2.0 / 9), 1e-9);
+  EXPECT_EQ(nb.predict(test), 0u);
+  EXPECT_EQ(nb.predict(W{"Tokyo", "Japan"}), 1u);
+  EXPECT_THROW(nb.add(W{"x"}, 2), Error);
 }
 
 }  // namespace
