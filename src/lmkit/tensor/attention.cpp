@@ -28,15 +28,16 @@ bool key_allowed(const AttentionShape& s, std::size_t b, std::size_t j) {
   return !s.key_valid || s.key_valid[b * s.Tk + j] != 0;
 }
 
-// The dot product of two head-size rows, summed in eight interleaved partial sums so that the compiler
-// vectorizes it (one running sum is a chain of dependent additions: about 4× slower at head size 64).
-float dot(const float* a, const float* b, std::size_t n) {
-  float part[8] = {};
+// a · b over n floats with 16 independent partial sums, so the compiler can vectorize it (a single
+// running sum is a serial chain of dependent adds that it may not reorder).
+inline float dot(const float* a, const float* b, std::size_t n) {
+  float partial[16] = {};
   std::size_t i = 0;
-  for (; i + 8 <= n; i += 8)
-    for (std::size_t l = 0; l < 8; ++l) part[l] += a[i + l] * b[i + l];
-  float sum = ((part[0] + part[4]) + (part[1] + part[5])) + ((part[2] + part[6]) + (part[3] + part[7]));
+  for (; i + 16 <= n; i += 16)
+    for (std::size_t l = 0; l < 16; ++l) partial[l] += a[i + l] * b[i + l];
+  float sum = 0;
   for (; i < n; ++i) sum += a[i] * b[i];
+  for (float p : partial) sum += p;
   return sum;
 }
 

@@ -40,15 +40,18 @@ std::vector<TokenizerFile> tokenizer_files(const std::string& spec) {
   const fs::path path(spec);
   if (!error && fs::is_directory(status)) {
     if (fs::exists(path / "tokenizer.json")) return {{(path / "tokenizer.json").string(), "tokenizer.json"}};
+    if (fs::exists(path / "vocab.txt")) return {{(path / "vocab.txt").string(), "vocab.txt"}};
     if (fs::exists(path / "encoder.json") && fs::exists(path / "vocab.bpe"))
       return bpe_pair(path / "encoder.json", path / "vocab.bpe");
     if (fs::exists(path / "vocab.json") && fs::exists(path / "merges.txt"))
       return bpe_pair(path / "vocab.json", path / "merges.txt");
-    if (fs::exists(path / "tokenizer.model")) return {{(path / "tokenizer.model").string(), "tokenizer.model"}};
+    if (fs::exists(path / "tokenizer.model"))
+      return {{(path / "tokenizer.model").string(), "tokenizer.model"}};
   } else if (!error && fs::is_regular_file(status)) {
     if (path.filename() == "encoder.json" || path.filename() == "vocab.bpe")
       return bpe_pair(path.parent_path() / "encoder.json", path.parent_path() / "vocab.bpe");
     if (path.extension() == ".json") return {{spec, "tokenizer.json"}};
+    if (path.filename() == "vocab.txt") return {{spec, "vocab.txt"}};
     if (path.extension() == ".model") return {{spec, "tokenizer.model"}};
   }
   // Whatever load_tokenizer says about this spec is the clearest message.
@@ -64,6 +67,7 @@ void copy_tokenizer_files(const std::string& spec, const std::string& dir) {
 bool directory_has_tokenizer(const std::string& dir) {
   const fs::path path(dir);
   return fs::exists(path / "tokenizer.json") || fs::exists(path / "tokenizer.model") ||
+         fs::exists(path / "vocab.txt") ||
          (fs::exists(path / "vocab.json") && fs::exists(path / "merges.txt")) ||
          (fs::exists(path / "encoder.json") && fs::exists(path / "vocab.bpe"));
 }
