@@ -82,7 +82,8 @@ class PageCache {
     for (std::size_t i = 0; i < files_.size(); ++i) {
       auto* data = const_cast<std::uint8_t*>(files_[i]->data());
       if (::madvise(data, files_[i]->size(), MADV_DONTNEED) != 0) throw std::runtime_error("madvise failed");
-      if (::posix_fadvise(fds_[i], 0, 0, POSIX_FADV_DONTNEED) != 0) throw std::runtime_error("fadvise failed");
+      if (::posix_fadvise(fds_[i], 0, 0, POSIX_FADV_DONTNEED) != 0)
+        throw std::runtime_error("fadvise failed");
     }
   }
   // Pages of the files in the page cache (mincore on the mappings), and their total.
@@ -208,8 +209,9 @@ int main(int argc, char** argv) {
     const auto after = cache->resident_pages();
     sink += engine.count(held_out[0]);
     const auto one_query = cache->resident_pages();
-    fmt::print("cold: index pages in the page cache: {} of {} before eviction, {} after, {} after one count query\n",
-               before.first, before.second, after.first, one_query.first);
+    fmt::print(
+        "cold: index pages in the page cache: {} of {} before eviction, {} after, {} after one count query\n",
+        before.first, before.second, after.first, one_query.first);
     fmt::print("{:<28} {:>10} {:>10}\n", "query (cold, wall time)", "median us", "p99 us");
   } else {
     sink += prefault(shard.tokenized_file()) + prefault(shard.table_file()) + prefault(shard.offset_file());
@@ -217,7 +219,8 @@ int main(int argc, char** argv) {
     bound_us = 2 * std::log2(static_cast<double>(N)) * read_ns / 1000;
     fmt::print("dependent random read (1 GiB pointer chase): {:.1f} ns; 2*log2(N) reads = {:.2f} us\n",
                read_ns, bound_us);
-    fmt::print("{:<28} {:>10} {:>10} {:>12}\n", "query (warm, CPU time)", "median us", "p99 us", "median/bound");
+    fmt::print("{:<28} {:>10} {:>10} {:>12}\n", "query (warm, CPU time)", "median us", "p99 us",
+               "median/bound");
   }
   auto report = [&](const std::string& name, const std::vector<double>& us) {
     fmt::print("{:<28} {:>10.2f} {:>10.2f}", name, percentile(us, 0.5), percentile(us, 0.99));
@@ -255,8 +258,9 @@ int main(int argc, char** argv) {
              const auto r = engine.infgram_prob({qs[i].data(), 50}, qs[i][50]);
              suffix_sum += r.suffix_len;
            }));
-    fmt::print("  mean suffix_len {:.2f}\n",
-               static_cast<double>(suffix_sum) / static_cast<double>(n_queries + (cold ? 0 : n_queries / 10)));
+    fmt::print(
+        "  mean suffix_len {:.2f}\n",
+        static_cast<double>(suffix_sum) / static_cast<double>(n_queries + (cold ? 0 : n_queries / 10)));
     report("infgram_ntd (50-token ctx)", time_each(n_queries / 5, cache.get(), [&](std::size_t i) {
              sink += engine.infgram_ntd({qs[i].data(), 50}, 1000).ntd.prompt_cnt;
            }));
@@ -287,8 +291,9 @@ int main(int argc, char** argv) {
     std::sort(wall_rates.begin(), wall_rates.end());
     const std::size_t mid = cpu_rates.size() / 2;
     fmt::print(
-        "score ({}): {} tokens in {} documents, mean suffix_len {:.2f}: {:.0f} tokens per CPU-second (min {:.0f}, "
-        "max {:.0f}), {:.2f} CPU-us/token; wall {:.0f} tokens/s (min {:.0f}, max {:.0f})\n",
+        "score ({}): {} tokens in {} documents, mean suffix_len {:.2f}: "
+        "{:.0f} tokens per CPU-second (min {:.0f}, max {:.0f}), {:.2f} CPU-us/token; "
+        "wall {:.0f} tokens/s (min {:.0f}, max {:.0f})\n",
         cold ? "cold, 1 pass" : "warm, median of 3 passes", tokens, n_docs,
         static_cast<double>(suffix_sum) / static_cast<double>(tokens * cpu_rates.size()), cpu_rates[mid],
         cpu_rates.front(), cpu_rates.back(), 1e6 / cpu_rates[mid], wall_rates[mid], wall_rates.front(),

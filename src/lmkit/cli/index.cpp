@@ -76,9 +76,11 @@ void run_build(const BuildCliOptions& o) {
     fmt::print("{}\n", json_text(out));
     return;
   }
-  fmt::print("built {}: {} tokens in {} documents, {} shard(s), {}-byte tokens, in {:.1f} s (suffix sorting {:.1f} s)\n",
-             summary.path, summary.tokens(), summary.documents(), summary.shards.size(), summary.token_width, seconds,
-             sort_seconds);
+  fmt::print(
+      "built {}: {} tokens in {} documents, {} shard(s), {}-byte tokens, in {:.1f} s "
+      "(suffix sorting {:.1f} s)\n",
+      summary.path, summary.tokens(), summary.documents(), summary.shards.size(), summary.token_width,
+      seconds, sort_seconds);
 }
 
 void run_info(const std::string& dir, bool json) {
