@@ -18,6 +18,9 @@ struct Config {
   std::size_t n_shards;
   bool with_eos;
   std::string name;
+  // Many more documents: suffix-array ranges of hundreds of ranks, so that every search takes several
+  // rounds of pivots and the two ends of a range are searched apart.
+  bool large = false;
 };
 
 // Token values chosen to exercise byte order: with 2-byte tokens 0x01FF sorts after 0x0200 in
@@ -44,10 +47,10 @@ class EngineTest : public ::testing::TestWithParam<Config> {
     // document starts, ends and the ends of shards. Some documents hold the EOS as a token.
     for (std::size_t s = 0; s < c.n_shards; ++s) {
       TestShard shard;
-      const std::size_t n_docs = 3 + rng() % 6;
+      const std::size_t n_docs = c.large ? 120 : 3 + rng() % 6;
       for (std::size_t d = 0; d < n_docs; ++d) {
         TestDoc doc;
-        const std::size_t len = rng() % 13;
+        const std::size_t len = rng() % (c.large ? 25 : 13);
         for (std::size_t i = 0; i < len; ++i)
           doc.tokens.push_back(vocab_[rng() % 3 == 0 ? 0 : rng() % vocab_.size()]);
         doc.metadata = "{\"shard\": " + std::to_string(s) + ", \"doc\": " + std::to_string(d) + "}";
@@ -137,7 +140,7 @@ TEST_P(EngineTest, ProbMatchesTheScan) {
 
 TEST_P(EngineTest, ExactNtdMatchesTheScan) {
   for (const auto& q : queries(4)) {
-    const auto got = engine().ntd(q, 1000);
+    const auto got = engine().ntd(q, engine().token_count());  // max_support above any count: exact
     const auto want = oracle_->next_counts(q);
     ASSERT_FALSE(got.approx);
     ASSERT_EQ(got.prompt_cnt, oracle_->count(q));
@@ -254,7 +257,8 @@ TEST_P(EngineTest, SearchDocsShowsEvenlySpacedMatches) {
   for (const auto& q : queries(3)) {
     if (q.empty()) continue;
     const auto occ = oracle_->occurrences(q);
-    const auto got = engine().search_docs(q, 5, 10);
+    // A window wide enough for the match, however long the document.
+    const auto got = engine().search_docs(q, 5, 2 * q.size() + 2);
     ASSERT_EQ(got.cnt, occ.size());
     const std::size_t shown = std::min<std::size_t>(5, occ.size());
     ASSERT_EQ(got.docs.size(), shown);
@@ -264,7 +268,8 @@ TEST_P(EngineTest, SearchDocsShowsEvenlySpacedMatches) {
       ASSERT_EQ(got.idxs[j], j * occ.size() / shown);
       const auto& doc = got.docs[j];
       ASSERT_TRUE(std::equal(q.begin(), q.end(),
-                             doc.token_ids.begin() + static_cast<std::ptrdiff_t>(doc.needle_offset)));
+                             doc.token_ids.begin() + static_cast<std::ptrdiff_t>(doc.needle_offset)))
+          << ::testing::PrintToString(q) << " in " << ::testing::PrintToString(doc.token_ids);
       EXPECT_EQ(doc.metadata, oracle_->doc_metadata(doc.doc_ix));
     }
   }
@@ -329,7 +334,9 @@ INSTANTIATE_TEST_SUITE_P(Layouts, EngineTest,
                                            Config{2, 5, 3, true, "u16_three_shards_ptr5"},
                                            Config{2, 4, 2, false, "u16_two_shards_no_eos"},
                                            Config{4, 8, 1, true, "u32_one_shard_ptr8"},
-                                           Config{4, 4, 3, false, "u32_three_shards"}),
+                                           Config{4, 4, 3, false, "u32_three_shards"},
+                                           Config{1, 4, 1, false, "u8_large", true},
+                                           Config{2, 4, 2, true, "u16_two_large_shards_eos", true}),
                          [](const auto& param_info) { return param_info.param.name; });
 
 }  // namespace

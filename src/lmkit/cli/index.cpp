@@ -63,18 +63,24 @@ void run_build(const BuildCliOptions& o) {
   report_skipped(reader);
   index::BuildSummary summary = builder.finish();
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  double sort_seconds = 0;
+  for (const auto& shard : summary.shards) sort_seconds += shard.sort_seconds;
   if (o.json) {
     Json out = {{"path", summary.path},
                 {"tokens", summary.tokens()},
                 {"documents", summary.documents()},
                 {"shards", summary.shards.size()},
                 {"token_width", summary.token_width},
-                {"seconds", seconds}};
+                {"seconds", seconds},
+                {"sort_seconds", sort_seconds}};
     fmt::print("{}\n", json_text(out));
     return;
   }
-  fmt::print("built {}: {} tokens in {} documents, {} shard(s), {}-byte tokens, in {:.1f} s\n", summary.path,
-             summary.tokens(), summary.documents(), summary.shards.size(), summary.token_width, seconds);
+  fmt::print(
+      "built {}: {} tokens in {} documents, {} shard(s), {}-byte tokens, in {:.1f} s "
+      "(suffix sorting {:.1f} s)\n",
+      summary.path, summary.tokens(), summary.documents(), summary.shards.size(), summary.token_width,
+      seconds, sort_seconds);
 }
 
 void run_info(const std::string& dir, bool json) {

@@ -157,29 +157,35 @@ NtdResult Engine::Core<T>::ntd(std::span<const std::uint32_t> prompt, std::uint6
   return ntd_in(ranges, tokens.size() * W, max_support, exact);
 }
 
-template <typename T>
-std::size_t Engine::Core<T>::longest_occurring_suffix(const std::vector<T>& prompt,
-                                                      std::vector<SaRange>& ranges) const {
-  // Occurring is monotone in the suffix length: double the length until a suffix does not occur,
-  // then bisect. `ranges` always holds the ranges of the longest suffix known to occur.
-  const std::size_t n = prompt.size();
-  ranges.assign(shards_.size(), {});
-  for (std::size_t s = 0; s < shards_.size(); ++s) ranges[s] = shards_[s].all();
-  std::vector<SaRange> probe;
-  auto occurs = [&](std::size_t len) {
-    if (find_all(bytes(prompt.data() + (n - len)), len * W, probe) == 0) return false;
-    ranges.swap(probe);
-    return true;
-  };
-  std::size_t good = 0, bad = n + 1;  // bad == n + 1: no failing length seen yet
-  for (std::size_t len = 1; len <= n; len *= 2) {
-    if (!occurs(len)) {
-      bad = len;
-      break;
+namespace {
+
+enum class Gallop { up, down };
+
+// The longest length in [good, bad) for which occurs(length) holds, given that occurs(good) holds,
+// occurs(bad) does not (bad may lie past every length) and occurs is monotone: true up to some
+// length, false beyond. Gallops from one end (up: good + 1, good + 2, good + 4, ...; down: bad - 1,
+// bad - 2, bad - 4, ...) until the answer is bracketed, then bisects the bracket: O(log d) probes,
+// d the distance from the starting end to the answer. occurs is called with lengths in (good, bad)
+// only, and the last call that returns true is for the returned length (none when it is `good`).
+template <typename Occurs>
+std::size_t longest_occurring(std::size_t good, std::size_t bad, Gallop direction, Occurs&& occurs) {
+  const std::size_t good0 = good, bad0 = bad;
+  for (std::size_t step = 1; step < bad0 - good0; step *= 2) {
+    if (direction == Gallop::up) {
+      if (!occurs(good0 + step)) {
+        bad = good0 + step;
+        break;
+      }
+      good = good0 + step;
+    } else {
+      if (occurs(bad0 - step)) {
+        good = bad0 - step;
+        break;
+      }
+      bad = bad0 - step;
     }
-    good = len;
   }
-  while (bad - good > 1) {
+  while (bad - good > 1) {  // successes only grow `good`, so the last one is the answer's
     const std::size_t mid = good + (bad - good) / 2;
     if (occurs(mid)) {
       good = mid;
@@ -187,7 +193,24 @@ std::size_t Engine::Core<T>::longest_occurring_suffix(const std::vector<T>& prom
       bad = mid;
     }
   }
-  return good;  // successes only grow `good`, so `ranges` holds the last one's
+  return good;
+}
+
+}  // namespace
+
+template <typename T>
+std::size_t Engine::Core<T>::longest_occurring_suffix(const std::vector<T>& prompt,
+                                                      std::vector<SaRange>& ranges) const {
+  // Short suffixes are the likely answers for unseen text, so gallop up from length 0.
+  const std::size_t n = prompt.size();
+  ranges.assign(shards_.size(), {});
+  for (std::size_t s = 0; s < shards_.size(); ++s) ranges[s] = shards_[s].all();
+  std::vector<SaRange> probe;
+  return longest_occurring(0, n + 1, Gallop::up, [&](std::size_t len) {
+    if (find_all(bytes(prompt.data() + (n - len)), len * W, probe) == 0) return false;
+    ranges.swap(probe);  // `ranges` always holds the ranges of the longest suffix known to occur
+    return true;
+  });
 }
 
 template <typename T>
@@ -245,38 +268,19 @@ std::vector<TokenScore> Engine::Core<T>::score(std::span<const std::uint32_t> id
       ++suffix_len;
       continue;
     }
-    // Otherwise the new length is in [0, suffix_len], and occurring is monotone in it. Gallop down
-    // from suffix_len (drop 1, 2, 4, ... tokens), then bisect the last gap: O(log(drop + 1)) fresh
-    // searches, and the drops sum to at most the sequence's length, so a token costs O(1) searches
-    // amortized. `prompt` takes the ranges of each success; successes only grow the length, so it
-    // ends with the ranges of the final one.
+    // Otherwise the new length is in [0, suffix_len], and occurring is monotone in it: gallop down
+    // from suffix_len (the match usually loses only a few tokens), O(log(drop + 1)) fresh
+    // searches; the drops sum to at most the sequence's length, so a token costs O(1) searches
+    // amortized. `prompt` takes the ranges of each success, the last of which is the answer's.
     for (std::size_t s = 0; s < shards_.size(); ++s) prompt[s] = shards_[s].all();
     prompt_cnt = token_count_;
-    auto occurs = [&](std::size_t len) {
+    suffix_len = longest_occurring(0, suffix_len + 1, Gallop::down, [&](std::size_t len) {
       const std::uint64_t n = find_all(data + (i + 1 - len) * W, len * W, cont);
       if (n == 0) return false;
       prompt.swap(cont);
       prompt_cnt = n;
       return true;
-    };
-    std::size_t good = 0, bad = suffix_len + 1;  // good occurs (0 always does), bad does not
-    for (std::size_t drop = 1; drop <= suffix_len; drop *= 2) {
-      const std::size_t probe = suffix_len + 1 - drop;
-      if (occurs(probe)) {
-        good = probe;
-        break;
-      }
-      bad = probe;
-    }
-    while (bad - good > 1) {
-      const std::size_t mid = good + (bad - good) / 2;
-      if (occurs(mid)) {
-        good = mid;
-      } else {
-        bad = mid;
-      }
-    }
-    suffix_len = good;
+    });
   }
   return scores;
 }
