@@ -57,6 +57,27 @@ void linear_backward(float* dinp, float* dweight, float* dbias, const float* dou
   }
 }
 
+void linear_oi_forward(float* out, const float* inp, const float* weight, const float* bias, std::size_t N,
+                       std::size_t C, std::size_t OC) {
+  if (bias) {
+    for_rows(N, OC, [&](std::size_t i) { std::copy(bias, bias + OC, out + i * OC); });
+  }
+  gemm(false, true, N, OC, C, 1.0f, inp, C, weight, C, bias ? 1.0f : 0.0f, out, OC);
+}
+
+void linear_oi_backward(float* dinp, float* dweight, float* dbias, const float* dout, const float* inp,
+                        const float* weight, std::size_t N, std::size_t C, std::size_t OC) {
+  // dinp (N, C) += dout (N, OC) · weight (OC, C); dweight (OC, C) += doutᵀ (OC, N) · inp (N, C)
+  if (dinp) gemm(false, false, N, C, OC, 1.0f, dout, OC, weight, C, 1.0f, dinp, C);
+  if (dweight) gemm(true, false, OC, C, N, 1.0f, dout, OC, inp, C, 1.0f, dweight, C);
+  if (dbias) {
+    for (std::size_t i = 0; i < N; ++i) {
+      const float* row = dout + i * OC;
+      for (std::size_t o = 0; o < OC; ++o) dbias[o] += row[o];
+    }
+  }
+}
+
 void unembed_forward(float* logits, const float* inp, const float* table, std::size_t N, std::size_t C,
                      std::size_t V) {
   gemm(false, true, N, V, C, 1.0f, inp, C, table, C, 0.0f, logits, V);
@@ -225,6 +246,32 @@ void gelu_backward(float* dinp, const float* inp, const float* dout, std::size_t
     float du = gelu_scale * (1.0f + 3.0f * gelu_cubic * x * x);
     dinp[i] += dout[i] * (0.5f * (1.0f + t) + 0.5f * x * (1.0f - t * t) * du);
   });
+}
+
+void gelu_erf_forward(float* out, const float* inp, std::size_t n) {
+  for_rows(n, 1, [&](std::size_t i) {
+    float x = inp[i];
+    out[i] = 0.5f * x * (1.0f + std::erf(x * std::numbers::sqrt2_v<float> * 0.5f));
+  });
+}
+
+void gelu_erf_backward(float* dinp, const float* inp, const float* dout, std::size_t n) {
+  // d/dx x Φ(x) = Φ(x) + x φ(x)
+  const float inv_sqrt_2pi = 0.5f * std::numbers::inv_sqrtpi_v<float> * std::numbers::sqrt2_v<float>;
+  for_rows(n, 1, [&](std::size_t i) {
+    float x = inp[i];
+    float cdf = 0.5f * (1.0f + std::erf(x * std::numbers::sqrt2_v<float> * 0.5f));
+    float pdf = inv_sqrt_2pi * std::exp(-0.5f * x * x);
+    dinp[i] += dout[i] * (cdf + x * pdf);
+  });
+}
+
+void tanh_forward(float* out, const float* inp, std::size_t n) {
+  for_rows(n, 1, [&](std::size_t i) { out[i] = std::tanh(inp[i]); });
+}
+
+void tanh_backward(float* dinp, const float* out, const float* dout, std::size_t n) {
+  for_rows(n, 1, [&](std::size_t i) { dinp[i] += dout[i] * (1.0f - out[i] * out[i]); });
 }
 
 void relu_forward(float* out, const float* inp, std::size_t n) {

@@ -22,6 +22,14 @@ void linear_forward(float* out, const float* inp, const float* weight, const flo
 void linear_backward(float* dinp, float* dweight, float* dbias, const float* dout, const float* inp,
                      const float* weight, std::size_t N, std::size_t C, std::size_t OC);
 
+// The same map with the weight stored (OC, C), torch.nn.Linear's layout (BERT, BART, T5 checkpoints):
+// out (N, OC) = inp (N, C) · weightᵀ + bias. Layers whose outputs are concatenated (q, k, v) can then
+// keep their weights as consecutive row blocks and run as one product.
+void linear_oi_forward(float* out, const float* inp, const float* weight, const float* bias, std::size_t N,
+                       std::size_t C, std::size_t OC);
+void linear_oi_backward(float* dinp, float* dweight, float* dbias, const float* dout, const float* inp,
+                        const float* weight, std::size_t N, std::size_t C, std::size_t OC);
+
 // Unembedding: logits (N, V) = inp (N, C) · table (V, C)ᵀ, with `table` the token embedding (tied)
 // or a separate output head of the same (V, C) layout.
 void unembed_forward(float* logits, const float* inp, const float* table, std::size_t N, std::size_t C,
@@ -63,6 +71,12 @@ void rmsnorm_backward(float* dinp, float* dweight, const float* dout, const floa
 // Elementwise activations over n values. GELU is GPT-2's tanh approximation ("gelu_new").
 void gelu_forward(float* out, const float* inp, std::size_t n);
 void gelu_backward(float* dinp, const float* inp, const float* dout, std::size_t n);
+// The exact GELU, x · Φ(x) with the normal CDF through erf (BERT's and PyTorch's "gelu").
+void gelu_erf_forward(float* out, const float* inp, std::size_t n);
+void gelu_erf_backward(float* dinp, const float* inp, const float* dout, std::size_t n);
+// tanh(x), the BERT pooler's activation.
+void tanh_forward(float* out, const float* inp, std::size_t n);
+void tanh_backward(float* dinp, const float* out, const float* dout, std::size_t n);
 void relu_forward(float* out, const float* inp, std::size_t n);
 void relu_backward(float* dinp, const float* inp, const float* dout, std::size_t n);
 
