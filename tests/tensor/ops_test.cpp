@@ -41,6 +41,28 @@ TEST(Linear, ForwardIsInputTimesWeightPlusBias) {
   EXPECT_FLOAT_EQ(out[2], 16);
 }
 
+TEST(LinearOutIn, IsLinearWithTheTransposedWeightAndBackwardMatchesFiniteDifferences) {
+  const std::size_t N = 5, C = 7, OC = 4;
+  auto inp = random_values(N * C, 1), weight = random_values(OC * C, 2), bias = random_values(OC, 3);
+  auto w = random_values(N * OC, 4);
+  std::vector<float> weight_in_out(C * OC), expected(N * OC), out(N * OC);
+  for (std::size_t o = 0; o < OC; ++o)
+    for (std::size_t c = 0; c < C; ++c) weight_in_out[c * OC + o] = weight[o * C + c];
+  linear_forward(expected.data(), inp.data(), weight_in_out.data(), bias.data(), N, C, OC);
+  auto loss = [&] {
+    linear_oi_forward(out.data(), inp.data(), weight.data(), bias.data(), N, C, OC);
+    return weighted_sum(out, w);
+  };
+  loss();
+  for (std::size_t i = 0; i < N * OC; ++i) EXPECT_NEAR(out[i], expected[i], 1e-5);
+  std::vector<float> dinp(N * C), dweight(OC * C), dbias(OC);
+  linear_oi_backward(dinp.data(), dweight.data(), dbias.data(), w.data(), inp.data(), weight.data(), N, C,
+                     OC);
+  expect_gradient("dinp", inp, dinp, loss);
+  expect_gradient("dweight", weight, dweight, loss);
+  expect_gradient("dbias", bias, dbias, loss);
+}
+
 TEST(Unembed, BackwardMatchesFiniteDifferences) {
   const std::size_t N = 4, C = 6, V = 9;
   auto inp = random_values(N * C, 1), table = random_values(V * C, 2), w = random_values(N * V, 3);
@@ -163,6 +185,38 @@ TEST(Activations, GeluAndReluMatchTheirFormulasAndDerivatives) {
   std::fill(dinp.begin(), dinp.end(), 0.0f);
   relu_backward(dinp.data(), inp.data(), w.data(), n);
   expect_gradient("relu", inp, dinp, relu_loss, 1e-3);
+}
+
+TEST(Activations, ExactGeluAndTanhMatchTheirFormulasAndDerivatives) {
+  const std::size_t n = 50;
+  auto inp = random_values(n, 5, 2.0f), w = random_values(n, 6);
+  std::vector<float> out(n), dinp(n);
+  auto gelu_loss = [&] {
+    gelu_erf_forward(out.data(), inp.data(), n);
+    return weighted_sum(out, w);
+  };
+  gelu_loss();
+  // Hand-checked: GELU(1) = Φ(1) = 0.841345, GELU(-1) = -(1 - Φ(1)) = -0.158655.
+  float ones[] = {1.0f, -1.0f}, ones_out[2];
+  gelu_erf_forward(ones_out, ones, 2);
+  EXPECT_NEAR(ones_out[0], 0.8413447, 1e-6);
+  EXPECT_NEAR(ones_out[1], -0.1586553, 1e-6);
+  for (std::size_t i = 0; i < n; ++i) {
+    double x = inp[i];
+    EXPECT_NEAR(out[i], 0.5 * x * (1 + std::erf(x / std::sqrt(2.0))), 1e-6);
+  }
+  gelu_erf_backward(dinp.data(), inp.data(), w.data(), n);
+  expect_gradient("gelu_erf", inp, dinp, gelu_loss, 1e-3);
+
+  auto tanh_loss = [&] {
+    tanh_forward(out.data(), inp.data(), n);
+    return weighted_sum(out, w);
+  };
+  tanh_loss();
+  for (std::size_t i = 0; i < n; ++i) EXPECT_NEAR(out[i], std::tanh(static_cast<double>(inp[i])), 1e-6);
+  std::fill(dinp.begin(), dinp.end(), 0.0f);
+  tanh_backward(dinp.data(), out.data(), w.data(), n);
+  expect_gradient("tanh", inp, dinp, tanh_loss, 1e-3);
 }
 
 TEST(Residual, AddsAndPassesGradientToBothInputs) {

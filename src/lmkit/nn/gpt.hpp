@@ -11,17 +11,9 @@
 #include <vector>
 
 #include "lmkit/nn/gpt_config.hpp"
+#include "lmkit/nn/parameters.hpp"
 
 namespace lmkit::nn {
-
-// One named tensor inside the parameter allocation.
-struct ParameterSpec {
-  std::string name;                // GPT-2 name without the "transformer." prefix, e.g. "h.0.ln_1.weight"
-  std::vector<std::size_t> shape;  // row-major
-  std::size_t offset = 0;          // in floats from the start of the allocation
-  std::size_t size = 0;            // elements
-  bool decay = false;              // AdamW weight decay applies (matrices and embeddings, not biases/norms)
-};
 
 // Pointers to one block's tensors inside an allocation (parameters or gradients).
 struct BlockWeights {
