@@ -12,6 +12,13 @@ bench=build/release/bench/transformer_bench
 torch=(env OPENBLAS_NUM_THREADS=1 /usr/bin/python3 bench/transformer_torch.py)
 echo "threads $threads"
 $bench peak
+# GEMM as a fraction of the FMA peak, the two measured alternately (per-round ratios), with the
+# kernels the environment pins (this workplace sets OPENBLAS_CORETYPE=Haswell, AVX2) and with
+# OpenBLAS's own choice for the CPU (Cooperlake's AVX-512 kernels on this AMD EPYC).
+for t in 1 2; do
+  LMKIT_THREADS=$t $bench gemm-vs-peak 2048 2048 2048 7
+  LMKIT_THREADS=$t env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE $bench gemm-vs-peak 2048 2048 2048 7
+done
 # One thread as well: on a shared machine the single-core ratio to the single-core peak is steadier.
 for r in $(seq "$rounds"); do LMKIT_THREADS=1 $bench gemm 1024 1024 1024 5; done
 for size in "1024 1024 1024" "256 2304 768" "256 3072 768"; do

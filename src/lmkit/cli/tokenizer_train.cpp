@@ -1,8 +1,10 @@
-// `lmkit tokenizer train`: learn a byte-level BPE from a corpus and write it as a Hugging Face
-// tokenizer.json (plus tokenizer_config.json naming the special tokens) in a new directory, which
-// `--tokenizer DIR` then loads everywhere in lmkit (and Hugging Face tokenizers loads too).
+// `lmkit tokenizer train`: learn a byte-level BPE (or, with --type wordpiece, a BERT WordPiece
+// vocabulary) from a corpus and write it as a Hugging Face tokenizer.json (plus tokenizer_config.json
+// naming the special tokens, and vocab.txt for WordPiece) in a new directory, which `--tokenizer DIR`
+// then loads everywhere in lmkit (and Hugging Face tokenizers loads too).
 //
 //   lmkit tokenizer train --corpus data/kjv/train.jsonl --vocab-size 8000 --out kjv-bpe
+//   lmkit tokenizer train --type wordpiece --corpus data/kjv/train.jsonl --vocab-size 4000 --out kjv-wp
 #include <chrono>
 #include <memory>
 
@@ -12,6 +14,7 @@
 #include "lmkit/cli/corpus_options.hpp"
 #include "lmkit/text/bpe_files.hpp"
 #include "lmkit/text/bpe_trainer.hpp"
+#include "lmkit/text/wordpiece.hpp"
 #include "lmkit/util/atomic_file.hpp"
 #include "lmkit/util/json.hpp"
 #include "lmkit/util/progress.hpp"
@@ -23,12 +26,69 @@ namespace {
 struct TrainOptions {
   CorpusCliOptions corpus;
   text::BpeTrainOptions train;
+  std::string type = "bpe";
+  bool cased = false;  // wordpiece: keep case and accents
   std::string out;
   bool force = false;
   bool json = false;
 };
 
+void run_train_wordpiece(const TrainOptions& options) {
+  const auto start = std::chrono::steady_clock::now();
+  AtomicDirectory out(options.out, options.force);
+  text::CorpusReader reader(options.corpus.paths, options.corpus.reader_options());
+  text::WordPieceTrainOptions train;
+  train.vocab_size = options.train.vocab_size;
+  train.min_frequency = options.train.min_frequency;
+  train.tokenizer.lowercase = train.tokenizer.strip_accents = !options.cased;
+  std::unordered_map<std::string, std::uint64_t> words;
+  {
+    ProgressBar progress("counting words", reader.total_raw_bytes(), "B");
+    text::Document doc;
+    while (reader.next(doc)) {
+      for (auto& word : text::bert_basic_tokenize(doc.text, train.tokenizer)) ++words[word];
+      progress.set(reader.raw_bytes_read());
+    }
+  }
+  report_skipped(reader);
+  if (words.empty()) fail("{}: the corpus has no text", options.corpus.paths.front());
+  text::WordPieceTokenizer tokenizer(text::train_wordpiece_vocab(words, train), train.tokenizer, options.out);
+  text::write_wordpiece_vocab(tokenizer, out.file("vocab.txt"));
+  text::write_hf_wordpiece_json(tokenizer, out.file("tokenizer.json"));
+  write_json_file(out.file("tokenizer_config.json"), {{"tokenizer_class", "BertTokenizerFast"},
+                                                      {"do_lower_case", !options.cased},
+                                                      {"strip_accents", nullptr},
+                                                      {"tokenize_chinese_chars", true},
+                                                      {"model_max_length", 512},
+                                                      {"unk_token", "[UNK]"},
+                                                      {"sep_token", "[SEP]"},
+                                                      {"pad_token", "[PAD]"},
+                                                      {"cls_token", "[CLS]"},
+                                                      {"mask_token", "[MASK]"}});
+  out.commit();
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  if (options.json) {
+    fmt::print("{}\n", Json{{"out", options.out},
+                            {"type", "wordpiece"},
+                            {"vocab_size", tokenizer.vocab_size()},
+                            {"documents", reader.documents_read()},
+                            {"skipped", reader.skipped()},
+                            {"distinct_words", words.size()},
+                            {"seconds", seconds}}
+                           .dump());
+    return;
+  }
+  fmt::print(
+      "wrote {}/vocab.txt and tokenizer.json: WordPiece vocabulary {}, from {} documents ({} distinct words) "
+      "in {:.1f} s\n",
+      options.out, tokenizer.vocab_size(), reader.documents_read(), words.size(), seconds);
+  if (tokenizer.vocab_size() < options.train.vocab_size)
+    fmt::print("(smaller than --vocab-size {}: no pair left occurs --min-frequency {} times)\n",
+               options.train.vocab_size, options.train.min_frequency);
+}
+
 void run_train(const TrainOptions& options) {
+  if (options.type == "wordpiece") return run_train_wordpiece(options);
   const auto start = std::chrono::steady_clock::now();
   AtomicDirectory out(options.out, options.force);
   text::CorpusReader reader(options.corpus.paths, options.corpus.reader_options());
@@ -79,11 +139,16 @@ const bool registered = register_command("tokenizer", [](CLI::App& app) {
   auto* group = app.add_subcommand("tokenizer", "Tokenizer tools");
   group->require_subcommand(1);
   auto* train =
-      group->add_subcommand("train", "Learn a byte-level BPE from a corpus, written as tokenizer.json");
+      group->add_subcommand("train", "Learn a byte-level BPE or a WordPiece vocabulary from a corpus");
+  train->add_option("--type", options->type, "bpe (byte-level, GPT-2 style) or wordpiece (BERT)")
+      ->check(CLI::IsMember({"bpe", "wordpiece"}))
+      ->capture_default_str();
+  train->add_flag("--cased", options->cased,
+                  "wordpiece: keep case and accents (default: lowercase, strip accents)");
   add_corpus_options(train, options->corpus, "--corpus");
   train
       ->add_option("--vocab-size", options->train.vocab_size,
-                   "Vocabulary size, with the 256 bytes and the specials")
+                   "Vocabulary size, with the specials (and for bpe the 256 bytes)")
       ->required()
       ->check(CLI::PositiveNumber);
   train->add_option("--out", options->out, "New directory for tokenizer.json and tokenizer_config.json")
@@ -92,7 +157,7 @@ const bool registered = register_command("tokenizer", [](CLI::App& app) {
       ->capture_default_str();
   train
       ->add_option("--special", options->train.special_tokens,
-                   "Special tokens, appended after the merges (repeatable)")
+                   "bpe: special tokens, appended after the merges (repeatable); wordpiece always has BERT's")
       ->capture_default_str();
   train->add_flag("--force", options->force, "Replace --out if it exists");
   train->add_flag("--json", options->json, "Print one JSON document");

@@ -4,6 +4,7 @@
 
 #include "lmkit/text/bpe_files.hpp"
 #include "lmkit/text/sentencepiece_tokenizer.hpp"
+#include "lmkit/text/wordpiece.hpp"
 #include "lmkit/util/error.hpp"
 
 namespace lmkit::text {
@@ -45,14 +46,22 @@ std::unique_ptr<Tokenizer> load_tokenizer(const std::string& spec) {
   const auto status = fs::status(spec, error);
   if (!error && fs::is_directory(status)) {
     const fs::path dir(spec);
-    if (fs::exists(dir / "tokenizer.json"))
-      return load_hf_byte_level_bpe((dir / "tokenizer.json").string(), spec);
+    if (fs::exists(dir / "tokenizer.json")) {
+      const std::string json = (dir / "tokenizer.json").string();
+      if (is_wordpiece_tokenizer_json(json)) return load_hf_wordpiece(json, spec);
+      return load_hf_byte_level_bpe(json, spec);
+    }
+    if (fs::exists(dir / "vocab.txt")) return load_wordpiece_vocab((dir / "vocab.txt").string(), spec);
     if (fs::exists(dir / "encoder.json") && fs::exists(dir / "vocab.bpe"))
       return load_gpt2_bpe((dir / "encoder.json").string(), (dir / "vocab.bpe").string(), spec);
+    // Hugging Face's names for the same two files (a GPT-2 model directory).
+    if (fs::exists(dir / "vocab.json") && fs::exists(dir / "merges.txt"))
+      return load_gpt2_bpe((dir / "vocab.json").string(), (dir / "merges.txt").string(), spec);
     if (fs::exists(dir / "tokenizer.model"))
       return std::make_unique<SentencePieceTokenizer>((dir / "tokenizer.model").string(), spec);
     usage_fail(
-        "{}: no tokenizer here (expected tokenizer.json, encoder.json + vocab.bpe, or tokenizer.model)",
+        "{}: no tokenizer here (expected tokenizer.json, encoder.json + vocab.bpe, vocab.json + merges.txt, "
+        "vocab.txt or tokenizer.model)",
         spec);
   }
   if (!error && fs::is_regular_file(status)) {
@@ -61,16 +70,21 @@ std::unique_ptr<Tokenizer> load_tokenizer(const std::string& spec) {
       const fs::path dir = path.parent_path();
       return load_gpt2_bpe((dir / "encoder.json").string(), (dir / "vocab.bpe").string(), spec);
     }
-    if (path.extension() == ".json") return load_hf_byte_level_bpe(spec, spec);
+    if (path.extension() == ".json") {
+      if (is_wordpiece_tokenizer_json(spec)) return load_hf_wordpiece(spec, spec);
+      return load_hf_byte_level_bpe(spec, spec);
+    }
+    if (path.filename() == "vocab.txt") return load_wordpiece_vocab(spec, spec);
     if (path.extension() == ".model") return std::make_unique<SentencePieceTokenizer>(spec, spec);
     usage_fail(
-        "{}: not a tokenizer file lmkit knows (tokenizer.json, encoder.json + vocab.bpe, a SentencePiece "
-        ".model)",
+        "{}: not a tokenizer file lmkit knows (tokenizer.json, encoder.json + vocab.bpe, a WordPiece "
+        "vocab.txt, "
+        "a SentencePiece .model)",
         spec);
   }
   usage_fail(
       "unknown tokenizer \"{}\" (expected bytes, gpt2, or a path to a tokenizer.json, an encoder.json + "
-      "vocab.bpe directory or a SentencePiece .model)",
+      "vocab.bpe directory, a WordPiece vocab.txt or a SentencePiece .model)",
       spec);
 }
 

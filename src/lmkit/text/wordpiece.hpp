@@ -76,7 +76,8 @@ class WordPieceTokenizer final : public Tokenizer {
 
 // vocab.txt (and tokenizer_config.json beside it for do_lower_case / strip_accents /
 // tokenize_chinese_chars; BERT-uncased defaults otherwise).
-std::unique_ptr<WordPieceTokenizer> load_wordpiece_vocab(const std::string& vocab_txt, const std::string& spec);
+std::unique_ptr<WordPieceTokenizer> load_wordpiece_vocab(const std::string& vocab_txt,
+                                                         const std::string& spec);
 // A Hugging Face tokenizer.json with a WordPiece model.
 std::unique_ptr<WordPieceTokenizer> load_hf_wordpiece(const std::string& tokenizer_json,
                                                       const std::string& spec);

@@ -1,0 +1,269 @@
+// `lmkit mlm train`: masked-language-model pretraining of a BERT-like encoder (Algorithm 12 ETraining)
+// on a corpus, one example per document or per line (--lines), written as a Hugging Face BERT
+// directory (config.json, model.safetensors, vocab.txt, tokenizer.json) that `lmkit classify train
+// --init` fine-tunes and transformers' BertForMaskedLM loads.
+//
+//   lmkit mlm train --data data/kjv/train.jsonl --lines --tokenizer kjv-wp --config tiny --out kjv-bert
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <memory>
+#include <optional>
+
+#include <fmt/format.h>
+
+#include "lmkit/cli/bert_data.hpp"
+#include "lmkit/cli/command.hpp"
+#include "lmkit/nn/adamw.hpp"
+#include "lmkit/nn/bert.hpp"
+#include "lmkit/nn/hf_bert.hpp"
+#include "lmkit/nn/training.hpp"
+#include "lmkit/tensor/gemm.hpp"
+#include "lmkit/util/atomic_file.hpp"
+#include "lmkit/util/error.hpp"
+#include "lmkit/util/json.hpp"
+#include "lmkit/util/progress.hpp"
+#include "lmkit/util/thread_pool.hpp"
+
+namespace lmkit::cli {
+
+namespace {
+
+struct MlmOptions {
+  std::vector<std::string> data;
+  std::vector<std::string> val_data;
+  bool lines = false;
+  std::string tokenizer;
+  std::string config = "tiny";
+  std::string out;
+  std::size_t steps = 1000;
+  std::size_t batch = 32;
+  std::size_t seq_len = 64;
+  float lr = 1e-3f;
+  std::size_t warmup = 0;
+  float mask_prob = 0.15f;
+  float weight_decay = 0.01f;
+  float clip = 1.0f;
+  std::uint64_t seed = 1;
+  std::size_t val_every = 100;
+  std::size_t val_batches = 8;
+  std::size_t checkpoint_every = 0;
+  bool force = false;
+  bool json = false;
+};
+
+Json options_json(const MlmOptions& o) {
+  return {{"data", o.data},
+          {"val_data", o.val_data},
+          {"lines", o.lines},
+          {"tokenizer", o.tokenizer},
+          {"config", o.config},
+          {"steps", o.steps},
+          {"batch", o.batch},
+          {"seq_len", o.seq_len},
+          {"lr", o.lr},
+          {"warmup", o.warmup},
+          {"mask_prob", o.mask_prob},
+          {"weight_decay", o.weight_decay},
+          {"clip", o.clip},
+          {"seed", o.seed}};
+}
+
+// SplitMix64, so batches and masks depend only on (seed, step).
+std::uint64_t mix(std::uint64_t x) {
+  x += 0x9e3779b97f4a7c15ull;
+  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+  x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+  return x ^ (x >> 31);
+}
+
+// Random replacement tokens are drawn past the vocabulary's leading specials.
+std::int32_t first_ordinary_id(const text::WordPieceTokenizer& tokenizer) {
+  const auto& vocab = tokenizer.vocab();
+  std::size_t i = 0;
+  while (i < vocab.size() && std::find(text::bert_special_tokens.begin(), text::bert_special_tokens.end(),
+                                       vocab[i]) != text::bert_special_tokens.end())
+    ++i;
+  if (i == vocab.size()) fail("{}: the vocabulary has only special tokens", tokenizer.spec());
+  return static_cast<std::int32_t>(i);
+}
+
+// Mean MLM loss over the first val_batches × batch validation sequences, masked the same way each call.
+float validation_loss(nn::BertModel& model, const std::vector<std::vector<std::int32_t>>& sequences,
+                      const text::WordPieceTokenizer& tokenizer, const MlmOptions& o) {
+  const auto mask_id = static_cast<std::int32_t>(tokenizer.required_id("[MASK]"));
+  const std::size_t n = std::min(sequences.size(), o.val_batches * o.batch);
+  double total = 0;
+  std::size_t counted = 0;
+  std::vector<std::int32_t> inputs, targets;
+  for (std::size_t first = 0; first < n; first += o.batch) {
+    std::vector<std::size_t> rows;
+    for (std::size_t r = first; r < std::min(n, first + o.batch); ++r) rows.push_back(r);
+    PaddedBatch b = make_batch(sequences, rows, tokenizer);
+    std::mt19937_64 rng(mix(o.seed ^ 0x76616cull) + first);
+    nn::mask_tokens(b.tokens, b.maskable, o.mask_prob, mask_id, first_ordinary_id(tokenizer),
+                    tokenizer.vocab_size(), rng, inputs, targets);
+    std::size_t n_targets = 0;
+    for (auto t : targets) n_targets += t >= 0;
+    if (n_targets == 0) continue;
+    float loss = model.forward_mlm(inputs.data(), nullptr, b.valid.data(), targets.data(), b.B, b.T);
+    total += static_cast<double>(loss) * static_cast<double>(n_targets);
+    counted += n_targets;
+  }
+  if (counted == 0) fail("validation data: no position was masked; give more validation text");
+  return static_cast<float>(total / static_cast<double>(counted));
+}
+
+void run_mlm_train(MlmOptions o) {
+  if (o.batch == 0) usage_fail("--batch must be positive");
+  if (o.steps == 0) usage_fail("--steps must be positive");
+  if (!(o.mask_prob > 0.0f && o.mask_prob < 1.0f)) usage_fail("--mask-prob must be in (0, 1)");
+  if (o.val_every == 0) usage_fail("--val-every must be positive");
+  if (std::filesystem::exists(o.out) && !o.force)
+    usage_fail("--out {} already exists; choose a new directory or pass --force", o.out);
+  const std::size_t threads = ThreadPool::default_threads();
+  tensor::set_gemm_threads(threads);
+  auto tokenizer = load_bert_tokenizer(o.tokenizer);
+
+  nn::BertConfig config;
+  if (!nn::bert_config_preset(o.config, config))
+    usage_fail("--config {} is not tiny, small or base", o.config);
+  config.vocab_size = tokenizer->vocab_size();
+  config.max_position_embeddings = std::max(config.max_position_embeddings, o.seq_len);
+  nn::BertModel model(config);
+  model.init_weights(o.seed);
+
+  auto train_examples = read_examples(o.data, o.lines, "");
+  std::vector<Example> val_examples;
+  if (!o.val_data.empty()) {
+    val_examples = read_examples(o.val_data, o.lines, "");
+  } else {  // the last tenth of the training examples
+    std::size_t n_val = train_examples.size() / 10;
+    val_examples.assign(train_examples.end() - static_cast<std::ptrdiff_t>(n_val), train_examples.end());
+    train_examples.resize(train_examples.size() - n_val);
+  }
+  if (train_examples.empty()) fail("{}: no training examples", o.data.front());
+  if (val_examples.empty()) fail("no validation examples (give --val-data or more --data)");
+  const auto train = encode_examples(*tokenizer, train_examples, o.seq_len);
+  const auto val = encode_examples(*tokenizer, val_examples, o.seq_len);
+  if (o.warmup == 0) o.warmup = std::max<std::size_t>(1, o.steps / 20);
+
+  const bool quiet = ProgressBar::quiet() || o.json;
+  std::size_t n_parameters = model.parameters().size();
+  if (!quiet)
+    fmt::print(stderr,
+               "MLM pretraining {} parameters ({} layers, {} wide) on {} sequences ({} held out), batch {}, "
+               "at most {} tokens each, {} threads\n",
+               n_parameters, config.num_hidden_layers, config.hidden_size, train.size(), val.size(), o.batch,
+               o.seq_len, threads);
+
+  nn::AdamW optimizer({.beta1 = 0.9f, .beta2 = 0.999f, .eps = 1e-8f, .weight_decay = o.weight_decay},
+                      n_parameters);
+  const auto mask_id = static_cast<std::int32_t>(tokenizer->required_id("[MASK]"));
+  const std::int32_t first_random = first_ordinary_id(*tokenizer);
+  std::vector<nn::LossPoint> history;
+  bool written = o.force;
+  auto checkpoint = [&](std::size_t step) {
+    AtomicDirectory out(o.out, written);
+    nn::save_bert_dir(model, out.temp_path(), "", {});
+    write_bert_tokenizer_files(*tokenizer, out.temp_path());
+    Json state = {{"format", "lmkit-mlm-1"}, {"step", step}, {"options", options_json(o)}};
+    state["history"] = nn::history_to_json(history);
+    write_json_file(out.file("training.json"), state);
+    write_file_atomic(out.file("loss.svg"), nn::loss_curve_svg(history, "lmkit mlm train: " + o.out));
+    out.commit();
+    written = true;
+  };
+
+  ProgressBar bar("mlm train", o.steps, "steps");
+  std::vector<std::int32_t> inputs, targets;
+  std::vector<std::size_t> rows(o.batch);
+  float train_loss = 0;
+  std::optional<float> val_loss;
+  std::uint64_t sequences_seen = 0;
+  const auto start = std::chrono::steady_clock::now();
+  for (std::size_t step = 0; step < o.steps;) {
+    std::mt19937_64 rng(mix(o.seed ^ mix(step)));
+    for (auto& r : rows) r = static_cast<std::size_t>(rng() % train.size());
+    PaddedBatch b = make_batch(train, rows, *tokenizer);
+    nn::mask_tokens(b.tokens, b.maskable, o.mask_prob, mask_id, first_random, tokenizer->vocab_size(), rng,
+                    inputs, targets);
+    train_loss = model.forward_mlm(inputs.data(), nullptr, b.valid.data(), targets.data(), b.B, b.T);
+    model.zero_grad();
+    model.backward();
+    nn::clip_grad_norm(model.gradients(), o.clip);
+    optimizer.step(model.parameters(), model.gradients(), model.parameter_specs(),
+                   nn::learning_rate(step, o.warmup, o.steps, o.lr, o.lr / 10));
+    ++step;
+    sequences_seen += b.B;
+    nn::LossPoint point{step, train_loss, std::nullopt};
+    if (step % o.val_every == 0 || step == o.steps)
+      point.val_loss = val_loss = validation_loss(model, val, *tokenizer, o);
+    history.push_back(point);
+    double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    double seq_per_s = static_cast<double>(sequences_seen) / std::max(seconds, 1e-9);
+    bar.set_note(fmt::format("loss {:.3f}{} {:.0f} seq/s", train_loss,
+                             val_loss ? fmt::format(" val {:.3f}", *val_loss) : "", seq_per_s));
+    bar.set(step);
+    if (point.val_loss && !bar.enabled() && !quiet)
+      fmt::print(stderr, "step {}/{}: train loss {:.4f}, val loss {:.4f}, {:.0f} seq/s\n", step, o.steps,
+                 train_loss, *point.val_loss, seq_per_s);
+    if (o.checkpoint_every && step % o.checkpoint_every == 0 && step != o.steps) checkpoint(step);
+  }
+  checkpoint(o.steps);
+  bar.finish();
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  if (o.json) {
+    fmt::print("{}\n",
+               Json{{"out", o.out},
+                    {"steps", o.steps},
+                    {"train_loss", train_loss},
+                    {"val_loss", val_loss ? Json(*val_loss) : Json(nullptr)},
+                    {"sequences_per_second", static_cast<double>(sequences_seen) / std::max(seconds, 1e-9)},
+                    {"seconds", seconds},
+                    {"parameters", n_parameters}}
+                   .dump());
+  } else {
+    fmt::print("trained {} steps in {:.1f} s: train MLM loss {:.4f}, validation MLM loss {:.4f}\nmodel: {}\n",
+               o.steps, seconds, train_loss, val_loss.value_or(0.0f), o.out);
+  }
+}
+
+const bool registered = register_command("mlm", [](CLI::App& app) {
+  auto o = std::make_shared<MlmOptions>();
+  auto* group = app.add_subcommand("mlm", "Masked-language-model pretraining of a BERT-like encoder");
+  group->require_subcommand(1);
+  auto* sub = group->add_subcommand("train", "Pretrain an encoder with BERT's masked-LM objective");
+  sub->add_option("--data", o->data, "Training corpus files (.jsonl with a \"text\" field, or plain text)")
+      ->required();
+  sub->add_option("--val-data", o->val_data, "Validation corpus (default: the last tenth of the examples)");
+  sub->add_flag("--lines", o->lines, "One example per line of each document (default: per document)");
+  sub->add_option("--tokenizer", o->tokenizer,
+                  "A WordPiece tokenizer (vocab.txt or tokenizer.json, or its folder)")
+      ->required();
+  sub->add_option("--config", o->config, "Model size: tiny, small or base")->capture_default_str();
+  sub->add_option("--out", o->out, "Model directory to write")->required();
+  sub->add_option("--steps", o->steps, "Optimizer steps")->capture_default_str();
+  sub->add_option("--batch", o->batch, "Sequences per step")->capture_default_str();
+  sub->add_option("--seq-len", o->seq_len, "Longest sequence, with [CLS] and [SEP] (longer ones are cut)")
+      ->capture_default_str();
+  sub->add_option("--lr", o->lr, "Peak learning rate (warmup, then cosine decay to a tenth)")
+      ->capture_default_str();
+  sub->add_option("--warmup", o->warmup, "Warmup steps (default steps / 20)");
+  sub->add_option("--mask-prob", o->mask_prob, "Probability of choosing a position for the loss")
+      ->capture_default_str();
+  sub->add_option("--weight-decay", o->weight_decay, "AdamW weight decay on matrices")->capture_default_str();
+  sub->add_option("--clip", o->clip, "Clip gradients to this global norm")->capture_default_str();
+  sub->add_option("--seed", o->seed, "Seed for initialization, batches and masks")->capture_default_str();
+  sub->add_option("--val-every", o->val_every, "Steps between validation losses")->capture_default_str();
+  sub->add_option("--val-batches", o->val_batches, "Batches per validation")->capture_default_str();
+  sub->add_option("--checkpoint-every", o->checkpoint_every, "Steps between checkpoints (0: only at the end)")
+      ->capture_default_str();
+  sub->add_flag("--force", o->force, "Replace --out if it exists");
+  sub->add_flag("--json", o->json, "Print one JSON document");
+  sub->callback([o] { run_mlm_train(*o); });
+});
+
+}  // namespace
+
+}  // namespace lmkit::cli

@@ -1,0 +1,156 @@
+#include "lmkit/nn/hf_bert.hpp"
+
+#include <algorithm>
+#include <set>
+
+#include "lmkit/nn/safetensors.hpp"
+#include "lmkit/tensor/tensor.hpp"
+#include "lmkit/util/error.hpp"
+
+namespace lmkit::nn {
+
+namespace {
+
+bool is_head_tensor(const std::string& name) {
+  return name.starts_with("cls.") || name.starts_with("bert.pooler.") || name.starts_with("classifier.");
+}
+
+}  // namespace
+
+Json bert_config_json(const BertConfig& c, const std::string& tokenizer_spec,
+                      const std::vector<std::string>& labels) {
+  Json architectures = Json::array();
+  if (c.mlm_head) architectures.push_back("BertForMaskedLM");
+  if (c.num_labels > 0) architectures.push_back("BertForSequenceClassification");
+  Json json = {
+      {"architectures", architectures},
+      {"model_type", c.pre_norm ? "lmkit-bert" : "bert"},
+      {"vocab_size", c.vocab_size},
+      {"hidden_size", c.hidden_size},
+      {"num_hidden_layers", c.num_hidden_layers},
+      {"num_attention_heads", c.num_attention_heads},
+      {"intermediate_size", c.intermediate_size},
+      {"hidden_act", to_string(c.hidden_act)},
+      {"hidden_dropout_prob", 0.0},
+      {"attention_probs_dropout_prob", 0.0},
+      {"max_position_embeddings", c.max_position_embeddings},
+      {"type_vocab_size", c.type_vocab_size},
+      {"initializer_range", 0.02},
+      {"layer_norm_eps", c.layer_norm_eps},
+      {"pad_token_id", 0},
+      {"position_embedding_type", "absolute"},
+      {"torch_dtype", "float32"},
+      {"lmkit", {{"pre_norm", c.pre_norm}}},
+  };
+  if (c.num_labels > 0) {
+    Json id2label = Json::object(), label2id = Json::object();
+    for (std::size_t i = 0; i < c.num_labels; ++i) {
+      std::string name = i < labels.size() ? labels[i] : "LABEL_" + std::to_string(i);
+      id2label[std::to_string(i)] = name;
+      label2id[name] = i;
+    }
+    json["id2label"] = id2label;
+    json["label2id"] = label2id;
+    json["num_labels"] = c.num_labels;
+  }
+  if (!tokenizer_spec.empty()) json["lmkit"]["tokenizer"] = tokenizer_spec;
+  return json;
+}
+
+BertDirInfo read_bert_config(const std::string& dir) {
+  const std::string path = dir + "/config.json";
+  Json json = read_json_file(path);
+  std::string model_type = json_get_or<std::string>(json, "model_type", "bert", path);
+  if (model_type != "bert" && model_type != "lmkit-bert")
+    fail("{}: model_type \"{}\" is not a BERT model", path, model_type);
+  BertDirInfo info;
+  BertConfig& c = info.config;
+  c.vocab_size = json_get<std::size_t>(json, "vocab_size", path);
+  c.hidden_size = json_get<std::size_t>(json, "hidden_size", path);
+  c.num_hidden_layers = json_get<std::size_t>(json, "num_hidden_layers", path);
+  c.num_attention_heads = json_get<std::size_t>(json, "num_attention_heads", path);
+  c.intermediate_size = json_get<std::size_t>(json, "intermediate_size", path);
+  c.max_position_embeddings = json_get<std::size_t>(json, "max_position_embeddings", path);
+  c.type_vocab_size = json_get_or<std::size_t>(json, "type_vocab_size", 2, path);
+  c.layer_norm_eps = json_get_or<float>(json, "layer_norm_eps", 1e-12f, path);
+  c.hidden_act =
+      encoder_activation_from_string(json_get_or<std::string>(json, "hidden_act", "gelu", path), path);
+  std::string position = json_get_or<std::string>(json, "position_embedding_type", "absolute", path);
+  if (position != "absolute")
+    fail("{}: position_embedding_type \"{}\" is not supported (absolute)", path, position);
+  std::set<std::string> architectures;
+  if (json.contains("architectures") && json["architectures"].is_array())
+    for (const auto& a : json["architectures"])
+      if (a.is_string()) architectures.insert(a.get<std::string>());
+  c.mlm_head = architectures.contains("BertForMaskedLM") || architectures.contains("BertForPreTraining");
+  c.num_labels = 0;
+  if (architectures.contains("BertForSequenceClassification")) {
+    if (!json.contains("id2label") || !json["id2label"].is_object())
+      fail("{}: a sequence classifier needs id2label", path);
+    const Json& id2label = json["id2label"];
+    c.num_labels = id2label.size();
+    info.labels.resize(c.num_labels);
+    for (const auto& [key, value] : id2label.items()) {
+      std::size_t id = 0;
+      try {
+        id = std::stoul(key);
+      } catch (const std::exception&) {
+        fail("{}: id2label key \"{}\" is not a number", path, key);
+      }
+      if (id >= c.num_labels || !value.is_string())
+        fail("{}: id2label entry \"{}\" is not a label id in range", path, key);
+      info.labels[id] = value.get<std::string>();
+    }
+  }
+  if (json.contains("lmkit") && json["lmkit"].is_object()) {
+    c.pre_norm = json_get_or<bool>(json["lmkit"], "pre_norm", false, path + " lmkit");
+    info.tokenizer_spec = json_get_or<std::string>(json["lmkit"], "tokenizer", "", path + " lmkit");
+  }
+  if (!c.mlm_head && c.num_labels == 0)
+    fail("{}: architectures name no head lmkit has (BertForMaskedLM, BertForSequenceClassification)", path);
+  c.validate(path);
+  return info;
+}
+
+void load_bert_weights(BertModel& model, const std::string& path, bool init_missing_heads) {
+  SafetensorsFile file = SafetensorsFile::open(path);
+  std::set<std::string> used;
+  auto params = model.parameters();
+  for (const auto& spec : model.parameter_specs()) {
+    const SafetensorsEntry* entry = file.find(spec.name);
+    if (!entry) {
+      bool new_head = spec.name.starts_with("bert.pooler.") || spec.name.starts_with("classifier.");
+      if (init_missing_heads && new_head) continue;
+      fail("{}: missing tensor \"{}\"", path, spec.name);
+    }
+    if (entry->shape != spec.shape)
+      fail("{}: tensor \"{}\" has shape {}, the config needs {}", path, entry->name,
+           tensor::shape_string(entry->shape), tensor::shape_string(spec.shape));
+    std::vector<float> values = file.read_f32(*entry);
+    std::copy(values.begin(), values.end(), params.begin() + static_cast<std::ptrdiff_t>(spec.offset));
+    used.insert(entry->name);
+  }
+  for (const auto& entry : file.entries()) {
+    if (used.contains(entry.name)) continue;
+    // Heads this model does not have, the tied decoder, and the position_ids buffer of older versions.
+    if (is_head_tensor(entry.name) || entry.name == "bert.embeddings.position_ids") continue;
+    fail("{}: unexpected tensor \"{}\" for this config", path, entry.name);
+  }
+}
+
+BertModel load_bert_dir(const std::string& dir) {
+  BertModel model(read_bert_config(dir).config);
+  load_bert_weights(model, dir + "/model.safetensors");
+  return model;
+}
+
+void save_bert_dir(const BertModel& model, const std::string& dir, const std::string& tokenizer_spec,
+                   const std::vector<std::string>& labels) {
+  std::vector<NamedTensor> tensors;
+  for (const auto& spec : model.parameter_specs())
+    tensors.push_back({spec.name, spec.shape, model.parameters().data() + spec.offset});
+  write_safetensors(dir + "/model.safetensors", tensors, {{"format", "pt"}});
+  write_json_file(dir + "/config.json", bert_config_json(model.config(), tokenizer_spec, labels));
+}
+
+}  // namespace lmkit::nn

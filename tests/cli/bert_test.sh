@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# BERT end to end: a WordPiece vocabulary trained on a small labelled corpus, MLM pretraining, a
+# classifier fine-tuned from it (deterministic for a seed), eval / predict / baseline outputs, the
+# Hugging Face directory's files, and the errors for bad input.
+source "$(dirname "$0")/lib.sh"
+lmkit=$1
+
+# Two labels told apart by their words: "shepherd" verses are a, "fisher" verses are b.
+python3 - "$workdir" <<'PY'
+import json, random, sys
+random.seed(7)
+words = "the and of to in that he shall unto for his i a they be is him not them it with all".split()
+with open(f"{sys.argv[1]}/corpus.jsonl", "w") as f, open(f"{sys.argv[1]}/test.jsonl", "w") as g:
+    for i in range(120):
+        label = "a" if i % 2 == 0 else "b"
+        key = "shepherd sheep fold" if label == "a" else "fisher net boat"
+        lines = [" ".join(random.choices(words, k=6) + key.split()[j % 3:j % 3 + 1] + random.choices(words, k=3))
+                 for j in range(4)]
+        (g if i >= 100 else f).write(json.dumps({"text": "\n".join(lines), "kind": label}) + "\n")
+PY
+corpus=$workdir/corpus.jsonl
+
+expect_exit 0 -- "$lmkit" tokenizer train --type wordpiece --corpus "$corpus" --vocab-size 120 --out "$workdir/wp" --json
+expect_match "$out" '"type":"wordpiece"' "tokenizer train --type wordpiece --json"
+expect_match "$(head -5 "$workdir/wp/vocab.txt" | tr '\n' ' ')" '^\[PAD\] \[UNK\] \[CLS\] \[SEP\] \[MASK\] $' "specials first in vocab.txt"
+expect_exit 0 -- "$lmkit" tokenize --tokenizer "$workdir/wp" --json "The Shepherd's net"
+# The apostrophe never occurs in the corpus, so it is [UNK]; the rest is lowercased and split off.
+expect_match "$out" '"pieces":\["the","shepherd","\[UNK\]","s","net"\]' "WordPiece lowercases and splits punctuation"
+
+expect_exit 0 -- "$lmkit" --quiet mlm train --data "$corpus" --lines --tokenizer "$workdir/wp" --steps 6 --batch 8 \
+  --seq-len 24 --val-every 3 --out "$workdir/mlm" --json
+expect_match "$out" '"val_loss":[0-9.]+' "mlm train reports a validation loss"
+for f in config.json model.safetensors vocab.txt tokenizer.json tokenizer_config.json training.json loss.svg; do
+  expect_match "$(ls "$workdir/mlm")" "^$f$" "mlm output has $f"
+done
+expect_match "$(cat "$workdir/mlm/config.json")" '"BertForMaskedLM"' "config.json names BertForMaskedLM"
+expect_exit 2 -- "$lmkit" mlm train --data "$corpus" --lines --tokenizer "$workdir/wp" --steps 2 --out "$workdir/mlm"
+expect_match "$err" "already exists" "an existing --out is refused"
+
+# Fine-tuning is deterministic for a seed (same threads).
+for run in 1 2; do
+  expect_exit 0 -- "$lmkit" --quiet --threads 1 classify train --init "$workdir/mlm" --data "$corpus" --lines \
+    --label-field kind --epochs 2 --batch 8 --seq-len 24 --lr 1e-3 --out "$workdir/cls$run" --json
+  expect_match "$out" '"labels":\["a","b"\]' "classify train finds the labels"
+done
+expect_exit 0 -- cmp "$workdir/cls1/model.safetensors" "$workdir/cls2/model.safetensors"
+expect_match "$(cat "$workdir/cls1/config.json")" '"id2label"' "the classifier's config.json has id2label"
+
+expect_exit 0 -- "$lmkit" --quiet classify eval --model "$workdir/cls1" --data "$workdir/test.jsonl" --lines \
+  --label-field kind --json
+expect_match "$out" '"examples":80' "eval reads every line of the test documents"
+expect_match "$out" '"accuracy":(0(\.[0-9]+)?|1(\.0+)?)[,}]' "eval reports an accuracy"
+expect_exit 0 -- "$lmkit" --quiet classify predict --model "$workdir/cls1" "the shepherd and the sheep" "a net"
+expect_match "$(sed -n 2p <<<"$out")" '^\{"label":"(a|b)","probabilities":\{"a":[0-9.e-]+,"b":[0-9.e-]+\},"text":"a net"\}$' \
+  "predict prints one JSON line per text"
+expect_exit 0 -- "$lmkit" classify baseline --data "$corpus" --test "$workdir/test.jsonl" --lines --label-field kind --json
+expect_match "$out" '"accuracy":1(\.0)?,' "naive Bayes separates the keyword classes"
+expect_match "$out" '"majority_accuracy":0.5' "the majority-class floor"
+
+# Bad input.
+expect_exit 2 -- "$lmkit" mlm train --data "$corpus" --tokenizer gpt2 --steps 1 --out "$workdir/x"
+expect_match "$err" "WordPiece" "a non-WordPiece tokenizer is refused"
+expect_exit 1 -- "$lmkit" classify train --init "$workdir/mlm" --data "$corpus" --label-field nope --out "$workdir/y"
+expect_match "$err" "corpus.jsonl:1: the document has no field \"nope\"" "a missing label field names file and line"
+expect_exit 1 -- "$lmkit" classify eval --model "$workdir/cls1" --data "$workdir/missing.jsonl"
+expect_match "$err" "missing.jsonl" "a missing corpus is named"
+expect_exit 2 -- "$lmkit" classify predict --model "$workdir/mlm" "text"
+expect_match "$err" "not a classifier" "an MLM directory is not a classifier"
+printf '{"text": "x", "kind": "c"}\n' >"$workdir/other.jsonl"
+expect_exit 1 -- "$lmkit" classify eval --model "$workdir/cls1" --data "$workdir/other.jsonl" --label-field kind
+expect_match "$err" 'label "c" is not one the model knows' "an unknown label is named"
+finish
