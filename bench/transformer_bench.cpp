@@ -1,6 +1,7 @@
 // Transformer benchmarks (see bench/transformers.sh, which runs them beside PyTorch):
 //   transformer_bench peak                       FMA peak (register-only loop) and read bandwidth
 //   transformer_bench gemm M N K REPS            sgemm GFLOP/s through lmkit's gemm()
+//   transformer_bench gemm-vs-peak M N K ROUNDS  FMA peak and sgemm measured alternately, per-round ratio
 //   transformer_bench train tiny|small B T STEPS training tokens/s (median step after one warm-up)
 //   transformer_bench decode tiny|small CTX N    batch-1 decode tokens/s at CTX tokens of context,
 //                                                with the KV cache and by recomputing the prefix
@@ -32,7 +33,7 @@ double median(std::vector<double> v) {
 }
 
 // GFLOP/s of one thread running independent FMA chains that never touch memory.
-double fma_peak_one_thread() {
+double fma_peak_one_thread(long iterations = 50'000'000) {
 #if defined(__AVX512F__)
   using V = __m512;
   constexpr int lanes = 16;
@@ -47,7 +48,6 @@ double fma_peak_one_thread() {
   constexpr int chains = 12;
   V acc[chains];
   for (auto& a : acc) a = x;
-  const long iterations = 50'000'000;
   auto start = Clock::now();
   for (long i = 0; i < iterations; ++i)
     for (int c = 0; c < chains; ++c) acc[c] = fma(acc[c], y, x);
@@ -58,6 +58,27 @@ double fma_peak_one_thread() {
   return 2.0 * lanes * chains * static_cast<double>(iterations) / s / 1e9;
 }
 
+// GB/s of all threads summing one array (the caller faults it in with a first pass).
+double read_bandwidth(const std::vector<float>& data) {
+  std::size_t threads = ThreadPool::default_threads();
+  std::vector<float> sums(threads);
+  auto start = Clock::now();
+  ThreadPool::global().parallel_for(
+      data.size(),
+      [&](std::size_t b, std::size_t e) {
+        __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
+        for (std::size_t i = b; i + 16 <= e; i += 16) {
+          acc0 = _mm256_add_ps(acc0, _mm256_loadu_ps(&data[i]));
+          acc1 = _mm256_add_ps(acc1, _mm256_loadu_ps(&data[i + 8]));
+        }
+        float tmp[8];
+        _mm256_storeu_ps(tmp, _mm256_add_ps(acc0, acc1));
+        sums[0] += tmp[0];
+      },
+      data.size() / threads);
+  return static_cast<double>(data.size() * 4) / seconds_since(start) / 1e9;
+}
+
 void bench_peak() {
   std::size_t threads = ThreadPool::default_threads();
   double one = fma_peak_one_thread();
@@ -65,27 +86,11 @@ void bench_peak() {
   ThreadPool::global().run(threads, [&](std::size_t i) { per[i] = fma_peak_one_thread(); });
   double all = 0;
   for (double p : per) all += p;
-  // Read bandwidth: sum a 1 GiB array (one pass to fault it in, then timed passes).
   std::vector<float> data(std::size_t{1} << 28, 1.0f);
+  read_bandwidth(data);  // faults the pages in
   std::vector<double> bw;
-  for (int rep = 0; rep < 4; ++rep) {
-    std::vector<float> sums(threads);
-    auto start = Clock::now();
-    ThreadPool::global().parallel_for(
-        data.size(),
-        [&](std::size_t b, std::size_t e) {
-          __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
-          for (std::size_t i = b; i + 16 <= e; i += 16) {
-            acc0 = _mm256_add_ps(acc0, _mm256_loadu_ps(&data[i]));
-            acc1 = _mm256_add_ps(acc1, _mm256_loadu_ps(&data[i + 8]));
-          }
-          float tmp[8];
-          _mm256_storeu_ps(tmp, _mm256_add_ps(acc0, acc1));
-          sums[0] += tmp[0];
-        },
-        data.size() / threads);
-    if (rep > 0) bw.push_back(static_cast<double>(data.size() * 4) / seconds_since(start) / 1e9);
-  }
+  for (int rep = 0; rep < 3; ++rep) bw.push_back(read_bandwidth(data));
+  fmt::print("gemm_backend {}\n", tensor::gemm_backend_name());
   fmt::print(
       "fma_peak_gflops_1thread {:.1f}\nfma_peak_gflops_{}threads {:.1f}\nread_bandwidth_gbs_{}threads "
       "{:.2f}\n",
@@ -104,6 +109,47 @@ void bench_gemm(std::size_t M, std::size_t N, std::size_t K, int reps) {
   fmt::print("gemm {}x{}x{} gflops median {:.1f} min {:.1f} max {:.1f}\n", M, N, K, median(gflops),
              *std::min_element(gflops.begin(), gflops.end()),
              *std::max_element(gflops.begin(), gflops.end()));
+}
+
+double gemm_gflops(std::size_t M, std::size_t N, std::size_t K, int reps) {
+  std::vector<float> A(M * K, 0.5f), B(K * N, 0.25f), C(M * N);
+  tensor::gemm(false, false, M, N, K, 1.0f, A.data(), K, B.data(), N, 0.0f, C.data(), N);
+  std::vector<double> gflops;
+  for (int r = 0; r < reps; ++r) {
+    auto start = Clock::now();
+    tensor::gemm(false, false, M, N, K, 1.0f, A.data(), K, B.data(), N, 0.0f, C.data(), N);
+    gflops.push_back(2.0 * M * N * K / seconds_since(start) / 1e9);
+  }
+  return median(gflops);
+}
+
+// The machine is shared, so the FMA peak and a GEMM are measured alternately, round after round,
+// on the same number of threads; each round's ratio compares two figures taken moments apart.
+void bench_gemm_vs_peak(std::size_t M, std::size_t N, std::size_t K, int rounds) {
+  std::size_t threads = ThreadPool::default_threads();
+  fmt::print("gemm_backend {}\n", tensor::gemm_backend_name());
+  std::vector<double> ratios, peaks, gemms;
+  for (int round = 0; round < rounds; ++round) {
+    std::vector<double> per(threads);
+    ThreadPool::global().run(threads, [&](std::size_t i) { per[i] = fma_peak_one_thread(3'000'000); });
+    double peak = 0;
+    for (double p : per) peak += p;
+    double gemm = gemm_gflops(M, N, K, 3);
+    ratios.push_back(gemm / peak);
+    peaks.push_back(peak);
+    gemms.push_back(gemm);
+    fmt::print("round {} threads {} fma_peak {:.1f} gemm {}x{}x{} {:.1f} GFLOP/s ratio {:.2f}\n", round,
+               threads, peak, M, N, K, gemm, gemm / peak);
+  }
+  // Best against best as well: each is the figure least disturbed by other work on the cores.
+  const double best_gemm = *std::max_element(gemms.begin(), gemms.end());
+  const double best_peak = *std::max_element(peaks.begin(), peaks.end());
+  fmt::print(
+      "gemm_vs_peak {}x{}x{} threads {} median_ratio {:.2f} min {:.2f} max {:.2f} best_gemm {:.1f} best_peak "
+      "{:.1f} "
+      "best_ratio {:.2f}\n",
+      M, N, K, threads, median(ratios), *std::min_element(ratios.begin(), ratios.end()),
+      *std::max_element(ratios.begin(), ratios.end()), best_gemm, best_peak, best_gemm / best_peak);
 }
 
 nn::GptConfig config_named(const std::string& name) {
@@ -146,12 +192,23 @@ void bench_decode(const std::string& name, std::size_t ctx, int n) {
   std::vector<float> logits(model.config().vocab_size);
   nn::KvCache cache = model.make_cache(1);
   model.forward_cached(cache, prompt.data(), positions.data(), nullptr, ctx, logits.data());
-  std::vector<double> cached;
+  const auto& c = model.config();
+  double weight_bytes = 4.0 * static_cast<double>(model.parameters().size());
+  // The machine is shared, so each token's time is set against a read-bandwidth measurement taken
+  // just before it: the fraction of the bound is a ratio of two figures moments apart.
+  std::vector<float> data(std::size_t{1} << 28, 1.0f);
+  read_bandwidth(data);
+  std::vector<double> cached, fraction, bandwidth;
   for (int i = 0; i < n; ++i) {
+    double bw = read_bandwidth(data);
     std::int32_t token = 1, position = static_cast<std::int32_t>(ctx + i);
     auto start = Clock::now();
     model.forward_cached(cache, &token, &position, nullptr, 1, logits.data());
-    cached.push_back(1.0 / seconds_since(start));
+    double rate = 1.0 / seconds_since(start);
+    double bytes = weight_bytes + 4.0 * 2 * static_cast<double>(c.n_layer * (ctx + i + 1) * c.n_embd);
+    cached.push_back(rate);
+    bandwidth.push_back(bw);
+    fraction.push_back(rate * bytes / 1e9 / bw);
   }
   // Without the cache each token reruns the whole prefix.
   std::vector<double> uncached;
@@ -162,8 +219,6 @@ void bench_decode(const std::string& name, std::size_t ctx, int n) {
     model.forward(seq.data(), nullptr, 1, seq.size());
     uncached.push_back(1.0 / seconds_since(start));
   }
-  const auto& c = model.config();
-  double weight_bytes = 4.0 * static_cast<double>(model.parameters().size());
   double kv_bytes = 4.0 * 2 * static_cast<double>(c.n_layer * (ctx + n / 2) * c.n_embd);
   fmt::print(
       "decode {} ctx={} cached_tokens_per_s median {:.2f} uncached_tokens_per_s median {:.3f} speedup "
@@ -171,6 +226,11 @@ void bench_decode(const std::string& name, std::size_t ctx, int n) {
       "bytes_per_token {:.0f} MB\n",
       name, ctx, median(cached), median(uncached), median(cached) / median(uncached),
       (weight_bytes + kv_bytes) / 1e6);
+  fmt::print(
+      "decode {} ctx={} read_bandwidth_gbs median {:.2f} fraction_of_bandwidth_bound median {:.2f} min "
+      "{:.2f} max {:.2f}\n",
+      name, ctx, median(bandwidth), median(fraction), *std::min_element(fraction.begin(), fraction.end()),
+      *std::max_element(fraction.begin(), fraction.end()));
 }
 
 }  // namespace
@@ -180,15 +240,17 @@ int main(int argc, char** argv) {
   tensor::set_gemm_threads(ThreadPool::default_threads());
   std::vector<std::string> args(argv + 1, argv + argc);
   if (args.empty()) {
-    fmt::print(
-        stderr,
-        "usage: transformer_bench peak | gemm M N K REPS | train CONFIG B T STEPS | decode CONFIG CTX N\n");
+    fmt::print(stderr,
+               "usage: transformer_bench peak | gemm M N K REPS | gemm-vs-peak M N K ROUNDS | train CONFIG B "
+               "T STEPS | decode CONFIG CTX N\n");
     return 2;
   }
   if (args[0] == "peak")
     bench_peak();
   else if (args[0] == "gemm" && args.size() == 5)
     bench_gemm(std::stoul(args[1]), std::stoul(args[2]), std::stoul(args[3]), std::stoi(args[4]));
+  else if (args[0] == "gemm-vs-peak" && args.size() == 5)
+    bench_gemm_vs_peak(std::stoul(args[1]), std::stoul(args[2]), std::stoul(args[3]), std::stoi(args[4]));
   else if (args[0] == "train" && args.size() == 5)
     bench_train(args[1], std::stoul(args[2]), std::stoul(args[3]), std::stoi(args[4]));
   else if (args[0] == "decode" && args.size() == 4)

@@ -12,6 +12,19 @@ bench=build/release/bench/transformer_bench
 torch=(env OPENBLAS_NUM_THREADS=1 /usr/bin/python3 bench/transformer_torch.py)
 echo "threads $threads"
 $bench peak
+# GEMM as a fraction of the FMA peak, the two measured alternately (per-round and best-to-best
+# ratios): lmkit's AVX-512 kernel; OpenBLAS with the kernels the environment pins (this workplace
+# sets OPENBLAS_CORETYPE=Haswell, AVX2); OpenBLAS with its own choice for the CPU (Cooperlake's
+# AVX-512 kernels on this AMD EPYC, which the workplace does not trust for tests).
+for t in 1 2; do
+  LMKIT_THREADS=$t $bench gemm-vs-peak 2048 2048 2048 15
+  LMKIT_THREADS=$t LMKIT_GEMM=openblas $bench gemm-vs-peak 2048 2048 2048 15
+  LMKIT_THREADS=$t LMKIT_GEMM=openblas env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE $bench gemm-vs-peak 2048 2048 2048 15
+done
+for size in "256 2304 768" "256 3072 768" "256 768 3072" "256 50257 768"; do
+  $bench gemm-vs-peak $size 9
+  LMKIT_GEMM=openblas $bench gemm-vs-peak $size 9
+done
 # One thread as well: on a shared machine the single-core ratio to the single-core peak is steadier.
 for r in $(seq "$rounds"); do LMKIT_THREADS=1 $bench gemm 1024 1024 1024 5; done
 for size in "1024 1024 1024" "256 2304 768" "256 3072 768"; do

@@ -56,6 +56,29 @@ checks=$((checks + 1))
 [[ "$out" == "$streamed" ]] || { echo "FAIL: the same seed gave '$streamed' then '$out'"; failures=$((failures + 1)); }
 expect_match "$streamed" "^And" "streamed output starts with the prompt"
 
+# A corpus read like any other (a directory of gzipped JSONL) with a BPE tokenizer: the model directory
+# carries a copy of tokenizer.json, so it still generates after being moved away from the tokenizer.
+mkdir -p "$workdir/jsonl"
+python3 -c '
+import json, sys
+for line in open(sys.argv[1]):
+    print(json.dumps({"text": line.strip(), "id": 1}))' "$corpus" | gzip >"$workdir/jsonl/part.jsonl.gz"
+expect_exit 0 -- "$lmkit" --quiet tokenizer train --corpus "$corpus" --vocab-size 300 --out "$workdir/bpe"
+expect_exit 0 -- "$lmkit" --quiet --threads 2 train --data "$workdir/jsonl" --tokenizer "$workdir/bpe/tokenizer.json" \
+  --config "$config" --batch 2 --ctx 8 --steps 2 --out "$workdir/bpe-model"
+checks=$((checks + 1))
+cmp -s "$workdir/bpe/tokenizer.json" "$workdir/bpe-model/tokenizer.json" ||
+  { echo "FAIL: the model directory lacks a copy of its tokenizer.json"; failures=$((failures + 1)); }
+mv "$workdir/bpe-model" "$workdir/moved-model"
+rm -r "$workdir/bpe"
+expect_exit 0 -- bash -c "cd / && '$lmkit' --quiet generate --model '$workdir/moved-model' --prompt 'And God' --max-new-tokens 3 --temperature 0"
+expect_match "$out" "^And God" "a moved model generates with the tokenizer it carries"
+expect_exit 0 -- "$lmkit" --quiet --threads 2 train --out "$workdir/moved-model" --resume --steps 3
+expect_match "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["step"])' "$workdir/moved-model/training.json")" "^3$" \
+  "a moved checkpoint resumes with the tokenizer it carries"
+expect_exit 1 -- "$lmkit" --quiet train --data "$workdir/missing.jsonl" --tokenizer bytes --config "$config" --out "$workdir/y"
+expect_match "$err" "missing.jsonl" "a missing corpus is named"
+
 expect_exit 1 -- "$lmkit" generate --model "$workdir/nowhere" --prompt hi
 expect_match "$err" "nowhere/config.json" "a missing model directory is named"
 cp -r "$workdir/full" "$workdir/broken"

@@ -16,19 +16,14 @@
 #include "lmkit/index/suffix_array.hpp"
 #include "lmkit/util/error.hpp"
 
+#include "support/temp_dir.hpp"
+
 namespace fs = std::filesystem;
 
 namespace lmkit::index {
 namespace {
 
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    std::string name = (fs::temp_directory_path() / "lmkit-builder-XXXXXX").string();
-    path = ::mkdtemp(name.data());
-  }
-  ~TempDir() { fs::remove_all(path); }
-};
+using lmkit::testing::TempDir;
 
 using Docs = std::vector<std::vector<std::uint32_t>>;
 

@@ -10,19 +10,16 @@
 #include "lmkit/util/atomic_file.hpp"
 #include "lmkit/util/error.hpp"
 
+#include "support/errors.hpp"
+#include "support/temp_dir.hpp"
+
 namespace fs = std::filesystem;
 using lmkit::index::Index;
 
 namespace {
 
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    std::string name = (fs::temp_directory_path() / "lmkit-index-XXXXXX").string();
-    path = ::mkdtemp(name.data());
-  }
-  ~TempDir() { fs::remove_all(path); }
-};
+using lmkit::testing::error_of;
+using lmkit::testing::TempDir;
 
 void put_le(std::string& out, std::uint64_t value, int width) {
   for (int i = 0; i < width; ++i) out.push_back(static_cast<char>((value >> (8 * i)) & 0xFF));
@@ -60,15 +57,6 @@ void write_naive_shard(const fs::path& dir, const std::string& name,
   }
 }
 
-std::string error_of(const std::function<void()>& action) {
-  try {
-    action();
-  } catch (const lmkit::Error& e) {
-    return e.what();
-  }
-  return "";
-}
-
 }  // namespace
 
 TEST(PointerWidth, IsTheSmallestThatAddressesTheShard) {
@@ -85,7 +73,7 @@ class InfinigramLayout : public ::testing::TestWithParam<int> {};
 
 TEST_P(InfinigramLayout, WidthsAreInferredWithoutAManifest) {
   const int width = GetParam();
-  TempDir dir;
+  TempDir dir{"lmkit-index"};
   // Ids beyond one byte (and beyond two) where the width allows, to exercise the byte order.
   const std::uint32_t modulus = width == 1 ? 250 : width == 2 ? 65000 : 70000;
   std::vector<std::vector<std::uint32_t>> docs;
@@ -125,7 +113,7 @@ TEST_P(InfinigramLayout, WidthsAreInferredWithoutAManifest) {
 INSTANTIATE_TEST_SUITE_P(TokenWidths, InfinigramLayout, ::testing::Values(1, 2, 4));
 
 TEST(IndexReader, ManifestWidthsAreCheckedAgainstTheFiles) {
-  TempDir dir;
+  TempDir dir{"lmkit-index"};
   write_naive_shard(dir.path, "0", {{5, 6, 7}, {8}}, 2, false);
   lmkit::Json manifest = {{"format", "lmkit-index"},
                           {"format_version", 1},
@@ -146,7 +134,7 @@ TEST(IndexReader, ManifestWidthsAreCheckedAgainstTheFiles) {
 }
 
 TEST(IndexReader, DamagedFilesAreNamed) {
-  TempDir dir;
+  TempDir dir{"lmkit-index"};
   EXPECT_NE(error_of([&] { Index::open(dir.path.string()); }).find("no shards"), std::string::npos);
   write_naive_shard(dir.path, "0", {{5, 6, 7}}, 2, false);
   // Truncate the table by one byte.

@@ -13,19 +13,14 @@
 #include "lmkit/index/checksum.hpp"
 #include "lmkit/index/index.hpp"
 
+#include "support/temp_dir.hpp"
+
 namespace fs = std::filesystem;
 
 namespace lmkit::index {
 namespace {
 
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    std::string name = (fs::temp_directory_path() / "lmkit-verify-XXXXXX").string();
-    path = ::mkdtemp(name.data());
-  }
-  ~TempDir() { fs::remove_all(path); }
-};
+using lmkit::testing::TempDir;
 
 // A 2-shard index of repetitive text over 3 token ids (long equal prefixes between suffixes).
 fs::path build_index(const fs::path& dir, std::uint64_t vocab) {

@@ -76,3 +76,30 @@ TEST(GptLM, SlidingWindowDistributionsMatchDirectForwardPasses) {
   EXPECT_THROW(lm.next_token_distribution(std::vector<std::uint32_t>{}), Error);
   EXPECT_THROW(lm.next_token_distribution(std::vector<std::uint32_t>{1, 11}), Error);
 }
+
+TEST(GptStream, CachedDistributionsEqualGptLMsWithinTheContextAndRestartPastIt) {
+  auto model = std::make_shared<nn::GptModel>(tiny_config());
+  model->init_weights(9);
+  nn::GptModel reference_model(tiny_config());
+  std::copy(model->parameters().begin(), model->parameters().end(), reference_model.parameters().begin());
+  lm::GptLM lm(model);
+  lm::GptStream stream(model);
+
+  std::vector<std::uint32_t> tokens = {4, 1};  // the first call feeds a two-token prompt at once
+  for (std::uint32_t step = 0; step < 14; ++step) {
+    const auto& got = stream.next_token_distribution(tokens);
+    // n_ctx = 8: up to 8 tokens the stream is one pass over the whole prefix (GptLM's answer); at 9
+    // the cache restarts from the last 4 tokens (5..8) and grows again until it holds 8 (size 13);
+    // at 14 it restarts from tokens 10..13.
+    std::size_t begin = 0;
+    if (tokens.size() > 8) begin = tokens.size() <= 13 ? 5 : 10;
+    auto expected = reference(reference_model, tokens, begin, tokens.size());
+    if (begin == 0) expected = lm.next_token_distribution(tokens);
+    ASSERT_EQ(got.size(), expected.size());
+    for (std::size_t v = 0; v < expected.size(); ++v) ASSERT_NEAR(got[v], expected[v], 1e-5) << tokens.size();
+    tokens.push_back((step * 5 + 2) % 11);
+  }
+  EXPECT_THROW(stream.next_token_distribution(std::vector<std::uint32_t>{1}), Error);
+  lm::GptStream fresh(model);
+  EXPECT_THROW(fresh.next_token_distribution(std::vector<std::uint32_t>{1, 11}), Error);
+}

@@ -1,8 +1,14 @@
-// gemm (OpenBLAS) against the naive triple loop, for every transpose combination, row strides wider
-// than the matrices, and beta accumulation.
+// gemm (lmkit's AVX-512 kernel where the CPU has it, else OpenBLAS) against the naive triple loop, for
+// every transpose combination, row strides wider than the matrices, beta accumulation, and shapes on
+// both sides of the kernel's tile (12 × 32) and block (K 256, rows 144, columns 4096) edges.
 #include "lmkit/tensor/gemm.hpp"
 
 #include <gtest/gtest.h>
+
+#include <array>
+#include <cstdio>
+#include <limits>
+#include <vector>
 
 #include "gradient_check.hpp"
 
@@ -31,6 +37,42 @@ void check_against_naive(std::size_t M, std::size_t N, std::size_t K) {
 }
 
 TEST(Gemm, MatchesNaiveForAllTransposesStridesAndBeta) { check_against_naive(13, 17, 29); }
+
+TEST(Gemm, MatchesNaiveAcrossTileAndBlockEdges) {
+  std::printf("gemm backend: %s\n", gemm_backend_name().c_str());
+  for (auto [M, N, K] : {std::array<std::size_t, 3>{2, 1, 1},
+                         {12, 32, 256},
+                         {11, 31, 255},
+                         {13, 33, 257},
+                         {145, 65, 513},
+                         {24, 4099, 3},
+                         {3, 7, 600}})
+    check_against_naive(M, N, K);
+}
+
+TEST(Gemm, BetaZeroIgnoresWhatCHolds) {
+  const std::size_t M = 20, N = 40, K = 30;
+  auto A = testing::random_values(M * K, 1), B = testing::random_values(K * N, 2);
+  std::vector<float> C(M * N, std::numeric_limits<float>::quiet_NaN()), C_ref(M * N, 0.0f);
+  gemm(false, false, M, N, K, 1.0f, A.data(), K, B.data(), N, 0.0f, C.data(), N);
+  gemm_naive(false, false, M, N, K, 1.0f, A.data(), K, B.data(), N, 0.0f, C_ref.data(), N);
+  for (std::size_t i = 0; i < M * N; ++i) EXPECT_NEAR(C[i], C_ref[i], 1e-4f * (1 + std::abs(C_ref[i])));
+}
+
+// lmkit's kernel splits C into whole tiles, each summed in the same order whatever the thread count.
+// (OpenBLAS splits K as well, so it makes no such promise.)
+TEST(Gemm, OneThreadAndTwoGiveTheSameBits) {
+  if (gemm_backend_name() != "lmkit-avx512") GTEST_SKIP() << "OpenBLAS backend: no bitwise promise";
+  const std::size_t M = 200, N = 300, K = 260;
+  auto A = testing::random_values(M * K, 4), B = testing::random_values(N * K, 5);
+  std::vector<float> one(M * N), two(M * N);
+  set_gemm_threads(1);
+  gemm(false, true, M, N, K, 1.0f, A.data(), K, B.data(), K, 0.0f, one.data(), N);
+  set_gemm_threads(2);
+  gemm(false, true, M, N, K, 1.0f, A.data(), K, B.data(), K, 0.0f, two.data(), N);
+  set_gemm_threads(0);
+  EXPECT_EQ(one, two);
+}
 
 // M = 1 takes the matrix-vector path.
 TEST(Gemm, SingleRowMatchesNaive) { check_against_naive(1, 17, 29); }

@@ -12,20 +12,15 @@
 
 #include "lmkit/util/error.hpp"
 
+#include "support/temp_dir.hpp"
+
 namespace fs = std::filesystem;
 using lmkit::AtomicDirectory;
 using lmkit::AtomicFile;
 
 namespace {
 
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    std::string name = (fs::temp_directory_path() / "lmkit-test-XXXXXX").string();
-    path = ::mkdtemp(name.data());
-  }
-  ~TempDir() { fs::remove_all(path); }
-};
+using lmkit::testing::TempDir;
 
 std::string read_all(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);

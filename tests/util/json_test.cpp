@@ -4,18 +4,11 @@
 
 #include <filesystem>
 
+#include "support/errors.hpp"
+
 namespace fs = std::filesystem;
 
-namespace {
-std::string error_of(const std::function<void()>& action) {
-  try {
-    action();
-  } catch (const lmkit::Error& e) {
-    return e.what();
-  }
-  return "";
-}
-}  // namespace
+using lmkit::testing::error_of;
 
 TEST(Json, RoundTripsThroughAFile) {
   fs::path path = fs::temp_directory_path() / ("lmkit-json-" + std::to_string(::getpid()) + ".json");

@@ -7,21 +7,16 @@
 #include "lmkit/util/atomic_file.hpp"
 #include "lmkit/util/error.hpp"
 
+#include "support/errors.hpp"
+
 namespace fs = std::filesystem;
 
 namespace {
 
+using lmkit::testing::error_of;
+
 fs::path temp_file_path(const std::string& name) {
   return fs::temp_directory_path() / (name + "-" + std::to_string(::getpid()));
-}
-
-std::string error_of(const std::function<void()>& action) {
-  try {
-    action();
-  } catch (const lmkit::Error& e) {
-    return e.what();
-  }
-  return "";
 }
 
 }  // namespace

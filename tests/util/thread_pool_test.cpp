@@ -35,3 +35,10 @@ TEST(ThreadPool, RethrowsTheFirstExceptionAndStaysUsable) {
   pool.run(50, [&](std::size_t) { count++; });
   EXPECT_EQ(count.load(), 50);
 }
+
+TEST(ThreadPool, ARunInsideATaskRunsInlineInsteadOfDeadlocking) {
+  lmkit::ThreadPool pool(2);
+  std::vector<std::atomic<int>> counts(8);
+  pool.run(8, [&](std::size_t i) { pool.run(5, [&](std::size_t) { counts[i]++; }); });
+  for (auto& c : counts) EXPECT_EQ(c.load(), 5);
+}

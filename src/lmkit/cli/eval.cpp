@@ -7,6 +7,7 @@
 #include <memory>
 
 #include "lmkit/cli/command.hpp"
+#include "lmkit/cli/model_tokenizer.hpp"
 #include "lmkit/cli/corpus_options.hpp"
 #include "lmkit/lm/evaluate.hpp"
 #include "lmkit/lm/gpt_lm.hpp"
@@ -93,7 +94,7 @@ void run(const EvalOptions& options) {
   std::string spec = options.tokenizer_spec;
   if (!options.model_dir.empty()) {
     nn::LoadedModel loaded = nn::load_gpt2_dir(options.model_dir);
-    if (spec.empty()) spec = loaded.tokenizer_spec;
+    if (spec.empty()) spec = model_tokenizer_spec(options.model_dir, loaded.tokenizer_spec);
     gpt = std::make_shared<nn::GptModel>(std::move(loaded.model));
   }
   std::shared_ptr<ngram::OpenedIndex> opened;
@@ -101,7 +102,11 @@ void run(const EvalOptions& options) {
     opened = ngram::open_index(options.index_dir, options.tokenizer_spec);
     const std::string& index_spec = opened->index.tokenizer_spec();
     if (spec.empty()) spec = index_spec;
-    if (options.tokenizer_spec.empty() && !index_spec.empty() && index_spec != spec)
+    // The two may name one tokenizer by different paths (a model directory carries a copy of its
+    // tokenizer's files), so what is compared is what the tokenizers do.
+    if (options.tokenizer_spec.empty() && !index_spec.empty() && index_spec != spec &&
+        text::tokenizer_fingerprint(*text::load_tokenizer(index_spec)) !=
+            text::tokenizer_fingerprint(*text::load_tokenizer(spec)))
       usage_fail("the model's tokenizer ({}) differs from the index's ({}); both must use one tokenizer",
                  spec, index_spec);
   }

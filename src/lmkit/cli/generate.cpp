@@ -1,8 +1,8 @@
 // `lmkit generate`: continues prompts with a GPT-like model directory (Algorithm 14 DInference with a
 // KV cache). One prompt streams its continuation as it is produced; several prompts run as one
 // padded batch and print when done. With --index, tokens are sampled from the GPT + ∞-gram mixture
-// λ·P∞ + (1 − λ)·P_GPT instead (the model's window is recomputed each step: the mixture needs the
-// model's whole distribution, and the tiny models this is used with make that cheap).
+// λ·P∞ + (1 − λ)·P_GPT instead, one prompt after another, the model's part through a KV cache
+// (lm::GptStream; past n_ctx the cache restarts from the last n_ctx / 2 tokens).
 #include <fmt/format.h>
 
 #include <cmath>
@@ -11,6 +11,7 @@
 #include <optional>
 
 #include "lmkit/cli/command.hpp"
+#include "lmkit/cli/model_tokenizer.hpp"
 #include "lmkit/lm/gpt_lm.hpp"
 #include "lmkit/lm/hybrid.hpp"
 #include "lmkit/ngram/open.hpp"
@@ -46,7 +47,8 @@ void run_generate(const GenerateCliOptions& o) {
     usage_fail("--index needs --lambda-sparse and --lambda-dense (lmkit eval tunes and reports them)");
   tensor::set_gemm_threads(ThreadPool::default_threads());
   nn::LoadedModel loaded = nn::load_gpt2_dir(o.model_dir);
-  std::string spec = o.tokenizer.empty() ? loaded.tokenizer_spec : o.tokenizer;
+  std::string spec =
+      o.tokenizer.empty() ? model_tokenizer_spec(o.model_dir, loaded.tokenizer_spec) : o.tokenizer;
   if (spec.empty()) usage_fail("{}/config.json names no tokenizer; pass --tokenizer", o.model_dir);
   auto tokenizer = text::load_tokenizer(spec);
   if (tokenizer->vocab_size() > loaded.model.config().vocab_size)
@@ -107,8 +109,11 @@ void run_generate(const GenerateCliOptions& o) {
       nn::Sampler sampler(sampling);
       std::vector<std::uint32_t> context = to_ids(prompts[row]);
       std::vector<std::int32_t> generated;
+      lm::GptStream cached(model);  // the model's part through a KV cache: one position per step
+      std::vector<double> distribution;
       while (generated.size() < options.max_new_tokens) {
-        std::vector<double> distribution = hybrid.next_token_distribution(context);
+        distribution = cached.next_token_distribution(context);
+        hybrid.mix(context, distribution);
         for (std::size_t v = 0; v < distribution.size(); ++v)
           log_probs[v] = static_cast<float>(std::log(distribution[v]));
         const std::int32_t token = sampler.sample(log_probs);

@@ -2,21 +2,24 @@
 // Hugging Face GPT-2 model directory with the optimizer state, the loss history and a loss-curve SVG,
 // checkpointing atomically as it goes; `--resume` continues a checkpoint bit for bit.
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <memory>
-#include <sstream>
 
 #include "lmkit/cli/command.hpp"
+#include "lmkit/cli/model_tokenizer.hpp"
 #include "lmkit/nn/adamw.hpp"
 #include "lmkit/nn/gpt.hpp"
 #include "lmkit/nn/hf_gpt2.hpp"
 #include "lmkit/nn/training.hpp"
 #include "lmkit/tensor/gemm.hpp"
+#include "lmkit/text/corpus.hpp"
+#include "lmkit/text/parallel_tokenize.hpp"
 #include "lmkit/text/tokenizer.hpp"
+#include "lmkit/text/tokenizer_files.hpp"
 #include "lmkit/util/error.hpp"
 #include "lmkit/util/json.hpp"
 #include "lmkit/util/progress.hpp"
@@ -27,7 +30,8 @@ namespace lmkit::cli {
 namespace {
 
 struct TrainOptions {
-  std::string data, val_data, tokenizer, config, out;
+  std::vector<std::string> data, val_data;
+  std::string tokenizer, config, out;
   std::uint64_t steps = 1000, until = 0, warmup = 0;
   std::size_t batch = 8, ctx = 0, val_every = 100, val_batches = 4, checkpoint_every = 500;
   float lr = 1e-3f, min_lr = -1, weight_decay = 0.1f, clip = 1.0f;
@@ -53,9 +57,19 @@ Json options_json(const TrainOptions& o) {
           {"checkpoint_every", o.checkpoint_every}};
 }
 
+// Checkpoints of earlier versions hold one path as a string.
+std::vector<std::string> paths_from_json(const Json& j, const char* key, const std::string& ctx) {
+  const Json& value = json_get<Json>(j, key, ctx);
+  if (value.is_string()) {
+    std::string path = value.get<std::string>();
+    return path.empty() ? std::vector<std::string>{} : std::vector<std::string>{path};
+  }
+  return json_get<std::vector<std::string>>(j, key, ctx);
+}
+
 void options_from_json(TrainOptions& o, const Json& j, const std::string& ctx) {
-  o.data = json_get<std::string>(j, "data", ctx);
-  o.val_data = json_get<std::string>(j, "val_data", ctx);
+  o.data = paths_from_json(j, "data", ctx);
+  o.val_data = paths_from_json(j, "val_data", ctx);
   o.tokenizer = json_get<std::string>(j, "tokenizer", ctx);
   o.steps = json_get<std::uint64_t>(j, "steps", ctx);
   o.warmup = json_get<std::uint64_t>(j, "warmup", ctx);
@@ -71,39 +85,29 @@ void options_from_json(TrainOptions& o, const Json& j, const std::string& ctx) {
   o.checkpoint_every = json_get<std::size_t>(j, "checkpoint_every", ctx);
 }
 
-// The corpus as one token stream: a .jsonl file's "text" fields (one document per line) or a plain
-// text file. Documents are separated by the tokenizer's end-of-text token when it has one, else by a
-// blank line.
-std::vector<std::int32_t> read_tokens(const std::string& path, const text::Tokenizer& tokenizer) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) fail("{}: cannot open: {}", path, errno_message(errno));
+// The corpus as one token stream, read through text::CorpusReader (files, directories, .jsonl with a
+// "text" field, .gz / .zst) and tokenized on all cores. Documents are separated by the tokenizer's
+// end-of-text token when it has one, else by a blank line.
+std::vector<std::int32_t> read_tokens(const std::vector<std::string>& paths, const text::Tokenizer& tokenizer) {
+  text::CorpusReader reader(paths);
   std::vector<std::int32_t> tokens;
-  auto append = [&](std::string_view text) {
-    for (std::uint32_t id : tokenizer.encode(text)) tokens.push_back(static_cast<std::int32_t>(id));
-  };
-  auto separator = [&] {
-    if (auto eos = tokenizer.specials().eos)
-      tokens.push_back(static_cast<std::int32_t>(*eos));
-    else
-      append("\n\n");
-  };
-  if (path.ends_with(".jsonl")) {
-    std::string line;
-    std::size_t line_no = 0;
-    while (std::getline(in, line)) {
-      ++line_no;
-      if (line.empty()) continue;
-      std::string where = fmt::format("{} line {}", path, line_no);
-      Json doc = parse_json(line, where);
-      if (!tokens.empty()) separator();
-      append(json_get<std::string>(doc, "text", where));
+  std::vector<std::uint32_t> blank_line;
+  if (!tokenizer.specials().eos) blank_line = tokenizer.encode("\n\n");
+  ProgressBar bar("read " + paths.front(), reader.total_raw_bytes(), "B");
+  text::tokenize_corpus(reader, tokenizer, [&](text::TokenizedBatch& batch) {
+    for (const auto& doc : batch.documents) {
+      if (!tokens.empty()) {
+        if (auto eos = tokenizer.specials().eos)
+          tokens.push_back(static_cast<std::int32_t>(*eos));
+        else
+          tokens.insert(tokens.end(), blank_line.begin(), blank_line.end());
+      }
+      for (std::uint32_t id : doc.ids) tokens.push_back(static_cast<std::int32_t>(id));
     }
-  } else {
-    std::stringstream buffer;
-    buffer << in.rdbuf();
-    append(buffer.str());
-  }
-  if (tokens.empty()) fail("{}: no text to train on", path);
+    bar.set(batch.raw_bytes_read);
+  });
+  bar.finish();
+  if (tokens.empty()) fail("{}: no text to train on", fmt::join(paths, ", "));
   return tokens;
 }
 
@@ -143,7 +147,10 @@ void run_train(TrainOptions o) {
 
   std::size_t threads = ThreadPool::default_threads();
   tensor::set_gemm_threads(threads);
-  auto tokenizer = text::load_tokenizer(o.tokenizer);
+  // A checkpoint carries its tokenizer's files: resuming reads them there, wherever it was moved.
+  const std::string tokenizer_source =
+      resuming ? model_tokenizer_spec(o.out, o.tokenizer) : o.tokenizer;
+  auto tokenizer = text::load_tokenizer(tokenizer_source);
   std::vector<std::int32_t> train_tokens = read_tokens(o.data, *tokenizer), val_tokens;
   if (!o.val_data.empty()) {
     val_tokens = read_tokens(o.val_data, *tokenizer);
@@ -171,7 +178,8 @@ void run_train(TrainOptions o) {
   if (o.min_lr < 0) o.min_lr = o.lr / 10;
   if (!resuming && o.warmup == 0) o.warmup = std::max<std::uint64_t>(1, o.steps / 20);
   if (train_tokens.size() <= o.ctx)
-    fail("{}: {} tokens cannot fill one window of --ctx {}", o.data, train_tokens.size(), o.ctx);
+    fail("{}: {} tokens cannot fill one window of --ctx {}", fmt::join(o.data, ", "), train_tokens.size(),
+         o.ctx);
   if (val_tokens.size() <= o.ctx)
     fail("validation data: {} tokens cannot fill one window of --ctx {}", val_tokens.size(), o.ctx);
 
@@ -200,7 +208,8 @@ void run_train(TrainOptions o) {
   bool written = resuming;
   auto checkpoint = [&] {
     Json s = {{"format", "lmkit-train-1"}, {"step", step}, {"options", options_json(o)}};
-    nn::save_checkpoint(o.out, written, *model, optimizer, o.tokenizer, s, history);
+    nn::save_checkpoint(o.out, written, *model, optimizer, o.tokenizer, s, history,
+                        [&](const std::string& temp_dir) { text::copy_tokenizer_files(tokenizer_source, temp_dir); });
     written = true;
   };
 
@@ -258,8 +267,11 @@ const bool registered = register_command("train", [](CLI::App& app) {
   o->steps = 0;
   auto* sub = app.add_subcommand(
       "train", "Train a GPT-like transformer LM on a corpus (writes a Hugging Face GPT-2 directory)");
-  sub->add_option("--data", o->data, "Training text: a .jsonl file (field \"text\") or a plain text file");
-  sub->add_option("--val-data", o->val_data, "Validation text (default: the last tenth of --data)");
+  sub->add_option("--data", o->data,
+                  "Training corpus: files or directories; .jsonl (field \"text\") or plain text; .gz / .zst")
+      ->expected(1, -1);
+  sub->add_option("--val-data", o->val_data, "Validation corpus (default: the last tenth of --data)")
+      ->expected(1, -1);
   sub->add_option("--tokenizer", o->tokenizer, "Tokenizer spec (e.g. bytes)");
   sub->add_option("--config", o->config, "Model size: tiny, small, or a config.json file");
   sub->add_option("--out", o->out, "Model directory to write (must not exist unless --resume)");

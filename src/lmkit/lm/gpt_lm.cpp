@@ -81,4 +81,33 @@ std::vector<double> GptLM::next_token_distribution(std::span<const std::uint32_t
   return result;
 }
 
+GptStream::GptStream(std::shared_ptr<const nn::GptModel> model)
+    : model_(std::move(model)), cache_(model_->make_cache(1)), logits_(model_->config().vocab_size) {}
+
+const std::vector<double>& GptStream::next_token_distribution(std::span<const std::uint32_t> context) {
+  const std::size_t n_ctx = model_->config().n_ctx, V = model_->config().vocab_size;
+  if (context.empty()) fail("gpt: needs at least one context token (e.g. the tokenizer's EOS)");
+  if (context.size() < start_ + fed_) fail("gpt stream: the context became shorter than the previous one");
+  if (context.size() - start_ > n_ctx) {  // restart from the last n_ctx / 2 tokens
+    start_ = context.size() - std::max<std::size_t>(1, n_ctx / 2);
+    fed_ = 0;
+    cache_ = model_->make_cache(1);
+  }
+  const std::size_t n_new = context.size() - start_ - fed_;
+  if (n_new > 0) {
+    std::vector<std::int32_t> ids(n_new), positions(n_new);
+    for (std::size_t i = 0; i < n_new; ++i) {
+      const std::uint32_t token = context[start_ + fed_ + i];
+      if (token >= V)
+        fail("gpt: token id {} at position {} is outside the vocabulary of {}", token, start_ + fed_ + i, V);
+      ids[i] = static_cast<std::int32_t>(token);
+      positions[i] = static_cast<std::int32_t>(fed_ + i);
+    }
+    model_->forward_cached(cache_, ids.data(), positions.data(), nullptr, n_new, logits_.data());
+    fed_ += n_new;
+    softmax_row(logits_, distribution_);
+  }
+  return distribution_;
+}
+
 }  // namespace lmkit::lm

@@ -32,4 +32,25 @@ class GptLM final : public LanguageModel {
   mutable std::mutex mutex_;
 };
 
+// Next-token distributions of one growing sequence through a KV cache, for generation: each call runs
+// only the tokens added since the previous call. While the sequence fits in n_ctx the distributions
+// are GptLM's (one pass over the whole prefix); past n_ctx the cache restarts from the last n_ctx / 2
+// tokens, so a step costs one position plus, every n_ctx / 2 steps, a prefill of n_ctx / 2 — where
+// GptLM would rerun the last n_ctx tokens at every step.
+class GptStream {
+ public:
+  explicit GptStream(std::shared_ptr<const nn::GptModel> model);
+
+  // P(· | context); `context` extends the previous call's context (the first call may be any prefix).
+  const std::vector<double>& next_token_distribution(std::span<const std::uint32_t> context);
+
+ private:
+  std::shared_ptr<const nn::GptModel> model_;
+  nn::KvCache cache_;
+  std::size_t start_ = 0;  // context position of the cache's first row
+  std::size_t fed_ = 0;    // context tokens already in the cache (from start_)
+  std::vector<float> logits_;
+  std::vector<double> distribution_;
+};
+
 }  // namespace lmkit::lm

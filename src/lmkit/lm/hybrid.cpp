@@ -88,6 +88,12 @@ void mix_into(std::vector<double>& distribution, const InfgramEstimate& estimate
 
 }  // namespace
 
+void HybridLM::mix(std::span<const std::uint32_t> context, std::vector<double>& neural) const {
+  if (neural.size() != vocab_size())
+    fail("hybrid: a distribution over {} tokens, not the vocabulary's {}", neural.size(), vocab_size());
+  mix_into(neural, infgram_->estimate(context), weights_);
+}
+
 std::vector<double> HybridLM::next_token_distribution(std::span<const std::uint32_t> context) const {
   std::vector<double> distribution = neural_->next_token_distribution(context);
   mix_into(distribution, infgram_->estimate(context), weights_);

@@ -46,6 +46,9 @@ class HybridLM final : public LanguageModel {
   void for_each_distribution(std::span<const std::uint32_t> tokens, std::size_t first,
                              const DistributionVisitor& visit) const override;
   const MixtureWeights& weights() const { return weights_; }
+  // Mixes the ∞-gram estimate for `context` into `neural`, the neural model's distribution there
+  // (for callers that compute it themselves, as cached generation does).
+  void mix(std::span<const std::uint32_t> context, std::vector<double>& neural) const;
 
  private:
   std::shared_ptr<const InfgramLM> infgram_;

@@ -95,7 +95,8 @@ std::vector<LossPoint> history_from_json(const Json& json, const std::string& co
 
 void save_checkpoint(const std::string& dir, bool replace_existing, const GptModel& model,
                      const AdamW& optimizer, const std::string& tokenizer_spec, const Json& state,
-                     const std::vector<LossPoint>& history) {
+                     const std::vector<LossPoint>& history,
+                     const std::function<void(const std::string& temp_dir)>& extra_files) {
   AtomicDirectory out(dir, replace_existing);
   save_gpt2_dir(model, out.temp_path(), tokenizer_spec);
   write_safetensors(out.file("optimizer.safetensors"),
@@ -106,6 +107,7 @@ void save_checkpoint(const std::string& dir, bool replace_existing, const GptMod
   training["history"] = history_to_json(history);
   write_json_file(out.file("training.json"), training);
   write_file_atomic(out.file("loss.svg"), loss_curve_svg(history, "lmkit train: " + dir));
+  if (extra_files) extra_files(out.temp_path());
   out.commit();
 }
 

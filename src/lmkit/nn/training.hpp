@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <span>
 #include <string>
@@ -35,9 +36,12 @@ struct LossPoint {
 
 // A checkpoint is a model directory (config.json, model.safetensors) plus optimizer.safetensors
 // (AdamW's moments "m" and "v") and training.json (`state`: options, step, loss history).
+// `extra_files`, when given, writes more files into the temporary directory before it is committed
+// (the CLI copies the tokenizer's files in).
 void save_checkpoint(const std::string& dir, bool replace_existing, const GptModel& model,
                      const AdamW& optimizer, const std::string& tokenizer_spec, const Json& state,
-                     const std::vector<LossPoint>& history);
+                     const std::vector<LossPoint>& history,
+                     const std::function<void(const std::string& temp_dir)>& extra_files = {});
 // Restores the optimizer's moments and step count from `dir`; returns training.json's contents.
 Json load_optimizer_state(const std::string& dir, AdamW& optimizer);
 

@@ -2,13 +2,35 @@
 
 #include <cblas.h>
 
+#include <atomic>
+#include <cstdlib>
 #include <limits>
+#include <string_view>
 
 #include "lmkit/util/error.hpp"
+#include "lmkit/util/thread_pool.hpp"
 
 namespace lmkit::tensor {
 
+namespace detail {
+bool cpu_has_avx512();
+void gemm_avx512(bool trans_a, bool trans_b, std::size_t M, std::size_t N, std::size_t K, float alpha,
+                 const float* A, std::size_t lda, const float* B, std::size_t ldb, float beta, float* C,
+                 std::size_t ldc, std::size_t threads);
+}  // namespace detail
+
 namespace {
+
+std::atomic<std::size_t> g_gemm_threads{0};  // 0: ThreadPool::default_threads()
+
+bool use_own_kernel() {
+  static const bool own = [] {
+    const char* choice = std::getenv("LMKIT_GEMM");
+    if (choice != nullptr && std::string_view(choice) == "openblas") return false;
+    return detail::cpu_has_avx512();
+  }();
+  return own;
+}
 
 blasint checked_int(std::size_t n) {
   if (n > static_cast<std::size_t>(std::numeric_limits<blasint>::max()))
@@ -17,6 +39,12 @@ blasint checked_int(std::size_t n) {
 }
 
 }  // namespace
+
+const char* blas_kernel_name() { return openblas_get_corename(); }
+
+std::string gemm_backend_name() {
+  return use_own_kernel() ? "lmkit-avx512" : std::string("openblas-") + blas_kernel_name();
+}
 
 void gemm(bool trans_a, bool trans_b, std::size_t M, std::size_t N, std::size_t K, float alpha,
           const float* A, std::size_t lda, const float* B, std::size_t ldb, float beta, float* C,
@@ -32,6 +60,12 @@ void gemm(bool trans_a, bool trans_b, std::size_t M, std::size_t N, std::size_t 
     else  // B is (K, N): c = Bᵀ · a
       cblas_sgemv(CblasRowMajor, CblasTrans, checked_int(K), checked_int(N), alpha, B, checked_int(ldb), A,
                   inc_a, beta, C, 1);
+    return;
+  }
+  if (use_own_kernel()) {
+    std::size_t threads = g_gemm_threads.load();
+    detail::gemm_avx512(trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc,
+                        threads != 0 ? threads : ThreadPool::default_threads());
     return;
   }
   cblas_sgemm(CblasRowMajor, trans_a ? CblasTrans : CblasNoTrans, trans_b ? CblasTrans : CblasNoTrans,
@@ -56,6 +90,9 @@ void gemm_naive(bool trans_a, bool trans_b, std::size_t M, std::size_t N, std::s
   }
 }
 
-void set_gemm_threads(std::size_t n_threads) { openblas_set_num_threads(checked_int(n_threads)); }
+void set_gemm_threads(std::size_t n_threads) {
+  g_gemm_threads.store(n_threads);
+  openblas_set_num_threads(checked_int(n_threads));
+}
 
 }  // namespace lmkit::tensor

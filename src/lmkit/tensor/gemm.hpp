@@ -1,8 +1,15 @@
-// Matrix multiplication, the one kernel that dominates transformer time. gemm() calls OpenBLAS;
-// gemm_naive() is the oracle it is tested against (and nothing else uses it).
+// Matrix multiplication, the one kernel that dominates transformer time. gemm_naive() is the oracle
+// it is tested against (and nothing else uses it).
+//
+// On CPUs with AVX-512, gemm() runs lmkit's own blocked kernel (gemm_avx512.cpp); elsewhere, and for
+// single-row products (sgemv), OpenBLAS. Why: Debian's OpenBLAS 0.3.21 either picks AVX2 kernels
+// on recent AVX-512 CPUs, or is pinned to them (OPENBLAS_CORETYPE=Haswell) where its AVX-512
+// kernels are not trusted, and AVX2 reaches at most half of such a CPU's FMA peak (bench/RESULTS.md).
+// LMKIT_GEMM=openblas in the environment forces OpenBLAS everywhere (for comparisons).
 #pragma once
 
 #include <cstddef>
+#include <string>
 
 namespace lmkit::tensor {
 
@@ -18,7 +25,15 @@ void gemm_naive(bool trans_a, bool trans_b, std::size_t M, std::size_t N, std::s
                 const float* A, std::size_t lda, const float* B, std::size_t ldb, float beta, float* C,
                 std::size_t ldc);
 
-// OpenBLAS's thread count (it keeps its own threads; lmkit sets it from --threads).
+// The name of the kernel set OpenBLAS runs ("Cooperlake", "SkylakeX", "Haswell", ...): chosen by
+// OpenBLAS when it loads, from the CPU or from OPENBLAS_CORETYPE in the environment.
+const char* blas_kernel_name();
+
+// "lmkit-avx512" or "openblas-<kernel set>": which implementation gemm() uses for M > 1.
+std::string gemm_backend_name();
+
+// gemm()'s thread count (lmkit's kernel runs on ThreadPool::global(); OpenBLAS keeps its own threads) (it
+// keeps its own threads; lmkit sets it from --threads).
 void set_gemm_threads(std::size_t n_threads);
 
 }  // namespace lmkit::tensor

@@ -54,11 +54,14 @@ std::unique_ptr<Tokenizer> load_tokenizer(const std::string& spec) {
     if (fs::exists(dir / "vocab.txt")) return load_wordpiece_vocab((dir / "vocab.txt").string(), spec);
     if (fs::exists(dir / "encoder.json") && fs::exists(dir / "vocab.bpe"))
       return load_gpt2_bpe((dir / "encoder.json").string(), (dir / "vocab.bpe").string(), spec);
+    // Hugging Face's names for the same two files (a GPT-2 model directory).
+    if (fs::exists(dir / "vocab.json") && fs::exists(dir / "merges.txt"))
+      return load_gpt2_bpe((dir / "vocab.json").string(), (dir / "merges.txt").string(), spec);
     if (fs::exists(dir / "tokenizer.model"))
       return std::make_unique<SentencePieceTokenizer>((dir / "tokenizer.model").string(), spec);
     usage_fail(
-        "{}: no tokenizer here (expected tokenizer.json, encoder.json + vocab.bpe, vocab.txt or "
-        "tokenizer.model)",
+        "{}: no tokenizer here (expected tokenizer.json, encoder.json + vocab.bpe, vocab.json + merges.txt, "
+        "vocab.txt or tokenizer.model)",
         spec);
   }
   if (!error && fs::is_regular_file(status)) {

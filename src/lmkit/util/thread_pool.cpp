@@ -8,7 +8,9 @@ namespace lmkit {
 
 namespace {
 std::atomic<std::size_t> g_default_threads{0};
-}
+// True while this thread runs a task of some run(): a run() from inside a task runs inline.
+thread_local bool t_in_task = false;
+}  // namespace
 
 ThreadPool::ThreadPool(std::size_t n_threads) {
   n_threads = std::max<std::size_t>(1, n_threads);
@@ -36,8 +38,11 @@ void ThreadPool::drain_tasks() {
     }
     lock.unlock();
     try {
+      t_in_task = true;
       (*task)(index);
+      t_in_task = false;
     } catch (...) {
+      t_in_task = false;
       lock.lock();
       if (!error_) error_ = std::current_exception();
       ++tasks_done_;
@@ -64,6 +69,10 @@ void ThreadPool::worker_loop() {
 
 void ThreadPool::run(std::size_t n_tasks, const std::function<void(std::size_t)>& task) {
   if (n_tasks == 0) return;
+  if (t_in_task) {  // nested: the pool is busy with the outer run(), so this one runs here
+    for (std::size_t i = 0; i < n_tasks; ++i) task(i);
+    return;
+  }
   std::lock_guard run_lock(run_mutex_);
   if (workers_.empty() || n_tasks == 1) {
     for (std::size_t i = 0; i < n_tasks; ++i) task(i);

@@ -23,7 +23,8 @@ class ThreadPool {
   std::size_t size() const { return workers_.size() + 1; }  // the calling thread works too
 
   // Calls task(i) for every i in [0, n_tasks), spread over the pool, and returns when all are done.
-  // The first exception thrown by a task is rethrown here (remaining tasks are skipped).
+  // The first exception thrown by a task is rethrown here (remaining tasks are skipped). A run()
+  // called from inside a task runs its tasks inline on that thread.
   void run(std::size_t n_tasks, const std::function<void(std::size_t)>& task);
 
   // Splits [0, n) into contiguous chunks, one or a few per thread: body(begin, end).

@@ -1,0 +1,170 @@
+// lmkit's own sgemm for CPUs with AVX-512 (see gemm.hpp for why): the classic blocked scheme of
+// GotoBLAS / BLIS. For a KC-deep slice of K, a panel of B is packed into NR-wide column strips and a
+// block of A (scaled by alpha) into MR-tall row strips, both zero-padded at the edges; a register
+// micro-kernel then computes each MR × NR tile of C from one A strip and one B strip, keeping the
+// whole tile in 24 of the 32 vector registers while it streams the strips. The B strip (KC × NR)
+// stays in L1 while the A strips of a block (MC × KC) come from L2.
+#include <immintrin.h>
+
+#include <algorithm>
+#include <cstddef>
+#include <vector>
+
+#include "lmkit/util/thread_pool.hpp"
+
+namespace lmkit::tensor::detail {
+
+namespace {
+
+constexpr std::size_t MR = 12;    // rows of a C tile: 12 × 2 accumulators + 2 B vectors + 1 broadcast
+constexpr std::size_t NR = 32;    // columns of a C tile: two 16-float vectors
+constexpr std::size_t KC = 256;   // depth of one packed slice: a B strip is KC × NR × 4 = 32 KiB
+constexpr std::size_t MC = 144;   // rows of a packed A block (a multiple of MR): 144 KiB at KC = 256
+constexpr std::size_t NC = 4096;  // columns of a packed B panel
+
+struct Operand {
+  const float* data;
+  std::size_t ld;
+  bool trans;
+  // Element (row, col) of the logical matrix op(X).
+  float at(std::size_t row, std::size_t col) const {
+    return trans ? data[col * ld + row] : data[row * ld + col];
+  }
+};
+
+// A block rows [i0, i0 + mc) × depth [p0, p0 + kc) into MR-row strips: strip s, depth k, row r at
+// out[s·kc·MR + k·MR + r], times alpha, zero beyond mc.
+void pack_a(const Operand& a, std::size_t i0, std::size_t mc, std::size_t p0, std::size_t kc, float alpha,
+            float* out) {
+  for (std::size_t s = 0; s < mc; s += MR) {
+    const std::size_t rows = std::min(MR, mc - s);
+    for (std::size_t k = 0; k < kc; ++k) {
+      float* dst = out + s * kc + k * MR;
+      for (std::size_t r = 0; r < rows; ++r) dst[r] = alpha * a.at(i0 + s + r, p0 + k);
+      for (std::size_t r = rows; r < MR; ++r) dst[r] = 0.0f;
+    }
+  }
+}
+
+// A panel depth [p0, p0 + kc) × columns [j0, j0 + nc) into NR-column strips: strip s, depth k,
+// column c at out[s·kc·NR + k·NR + c], zero beyond nc.
+void pack_b(const Operand& b, std::size_t p0, std::size_t kc, std::size_t j0, std::size_t nc, float* out) {
+  for (std::size_t s = 0; s < nc; s += NR) {
+    const std::size_t cols = std::min(NR, nc - s);
+    for (std::size_t k = 0; k < kc; ++k) {
+      float* dst = out + s * kc + k * NR;
+      if (!b.trans && cols == NR) {
+        std::copy_n(b.data + (p0 + k) * b.ld + j0 + s, NR, dst);
+        continue;
+      }
+      for (std::size_t c = 0; c < cols; ++c) dst[c] = b.at(p0 + k, j0 + s + c);
+      for (std::size_t c = cols; c < NR; ++c) dst[c] = 0.0f;
+    }
+  }
+}
+
+// C tile (m ≤ MR rows, n ≤ NR columns at c, row stride ldc) = A strip · B strip + beta · C tile.
+// beta == 0 never reads C (BLAS semantics: C may hold anything, NaN included).
+__attribute__((target("avx512f"))) void micro_kernel(std::size_t kc, const float* a, const float* b, float* c,
+                                                     std::size_t ldc, float beta, std::size_t m,
+                                                     std::size_t n) {
+  __m512 acc[MR][2];
+#pragma GCC unroll 12
+  for (std::size_t r = 0; r < MR; ++r) acc[r][0] = acc[r][1] = _mm512_setzero_ps();
+  for (std::size_t k = 0; k < kc; ++k) {
+    const __m512 b0 = _mm512_loadu_ps(b), b1 = _mm512_loadu_ps(b + 16);
+#pragma GCC unroll 12
+    for (std::size_t r = 0; r < MR; ++r) {
+      const __m512 ar = _mm512_set1_ps(a[r]);
+      acc[r][0] = _mm512_fmadd_ps(ar, b0, acc[r][0]);
+      acc[r][1] = _mm512_fmadd_ps(ar, b1, acc[r][1]);
+    }
+    a += MR;
+    b += NR;
+  }
+  const __mmask16 mask0 = n >= 16 ? __mmask16(0xFFFF) : __mmask16((1u << n) - 1);
+  const __mmask16 mask1 = n >= 32  ? __mmask16(0xFFFF)
+                          : n > 16 ? __mmask16((1u << (n - 16)) - 1)
+                                   : __mmask16(0);
+  const __m512 vbeta = _mm512_set1_ps(beta);
+  for (std::size_t r = 0; r < m; ++r) {
+    float* row = c + r * ldc;
+    __m512 lo = acc[r][0], hi = acc[r][1];
+    if (beta != 0.0f) {
+      lo = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(mask0, row), vbeta, lo);
+      hi = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(mask1, row + 16), vbeta, hi);
+    }
+    _mm512_mask_storeu_ps(row, mask0, lo);
+    _mm512_mask_storeu_ps(row + 16, mask1, hi);
+  }
+}
+
+// C rows [r0, r1) × columns [c0, c1), on the calling thread with its own packing buffers.
+void gemm_part(const Operand& a, const Operand& b, std::size_t K, float alpha, float beta, float* C,
+               std::size_t ldc, std::size_t r0, std::size_t r1, std::size_t c0, std::size_t c1) {
+  thread_local std::vector<float> packed_a, packed_b;
+  packed_a.resize(MC * KC);
+  packed_b.resize(NC * KC);
+  for (std::size_t jc = c0; jc < c1; jc += NC) {
+    const std::size_t nc = std::min(NC, c1 - jc);
+    for (std::size_t pc = 0; pc < K; pc += KC) {
+      const std::size_t kc = std::min(KC, K - pc);
+      pack_b(b, pc, kc, jc, nc, packed_b.data());
+      const float beta_here = pc == 0 ? beta : 1.0f;  // later slices add to what the first wrote
+      for (std::size_t ic = r0; ic < r1; ic += MC) {
+        const std::size_t mc = std::min(MC, r1 - ic);
+        pack_a(a, ic, mc, pc, kc, alpha, packed_a.data());
+        for (std::size_t jr = 0; jr < nc; jr += NR)
+          for (std::size_t ir = 0; ir < mc; ir += MR)
+            micro_kernel(kc, packed_a.data() + ir * kc, packed_b.data() + jr * kc,
+                         C + (ic + ir) * ldc + jc + jr, ldc, beta_here, std::min(MR, mc - ir),
+                         std::min(NR, nc - jr));
+      }
+    }
+  }
+}
+
+}  // namespace
+
+bool cpu_has_avx512() {
+  static const bool has = [] {
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx512f") != 0;
+  }();
+  return has;
+}
+
+void gemm_avx512(bool trans_a, bool trans_b, std::size_t M, std::size_t N, std::size_t K, float alpha,
+                 const float* A, std::size_t lda, const float* B, std::size_t ldb, float beta, float* C,
+                 std::size_t ldc, std::size_t threads) {
+  const Operand a{A, lda, trans_a}, b{B, ldb, trans_b};
+  if (K == 0) {  // C = beta · C, and C is not read when beta is 0
+    for (std::size_t i = 0; i < M; ++i)
+      for (std::size_t j = 0; j < N; ++j) C[i * ldc + j] = beta == 0.0f ? 0.0f : beta * C[i * ldc + j];
+    return;
+  }
+  // Threads take whole tiles; a product too small to pay for waking them runs here.
+  const double flops = 2.0 * static_cast<double>(M) * static_cast<double>(N) * static_cast<double>(K);
+  if (flops < 4e6) threads = 1;
+  // Each thread packs the operand it does not split, so split the dimension whose other operand is
+  // cheaper to pack twice: columns (each thread repacks A, M·K) or rows (each repacks B, K·N).
+  const bool split_columns = M <= N;
+  const std::size_t unit = split_columns ? NR : MR, extent = split_columns ? N : M;
+  threads = std::max<std::size_t>(1, std::min(threads, (extent + unit - 1) / unit));
+  if (threads == 1) {
+    gemm_part(a, b, K, alpha, beta, C, ldc, 0, M, 0, N);
+    return;
+  }
+  const std::size_t units = (extent + unit - 1) / unit;
+  ThreadPool::global().run(threads, [&](std::size_t t) {
+    const std::size_t begin = std::min(extent, units * t / threads * unit);
+    const std::size_t end = std::min(extent, units * (t + 1) / threads * unit);
+    if (begin >= end) return;
+    if (split_columns)
+      gemm_part(a, b, K, alpha, beta, C, ldc, 0, M, begin, end);
+    else
+      gemm_part(a, b, K, alpha, beta, C, ldc, begin, end, 0, N);
+  });
+}
+
+}  // namespace lmkit::tensor::detail
