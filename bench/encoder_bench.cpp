@@ -56,6 +56,6 @@ int main(int argc, char** argv) {
     if (r > 0) rates.push_back(static_cast<double>(B) / s);  // the first is a warm-up
   }
   std::sort(rates.begin(), rates.end());
-  fmt::print("lmkit encoder {} B={} T={} sequences_per_s median {:.1f} min {:.1f} max {:.1f} threads {}\n", name, B, T,
-             rates[rates.size() / 2], rates.front(), rates.back(), threads);
+  fmt::print("lmkit encoder {} B={} T={} sequences_per_s median {:.1f} min {:.1f} max {:.1f} threads {}\n",
+             name, B, T, rates[rates.size() / 2], rates.front(), rates.back(), threads);
 }

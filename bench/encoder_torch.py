@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """PyTorch anchor for encoder_bench: torch.nn.TransformerEncoder of the same shape (post-LN, exact GELU,
-batch_first, no dropout), inference (eval mode, torch.no_grad(), so torch takes its fused fast path),
+batch_first, no dropout), inference (eval mode, torch.no_grad(): the conditions for its fused fast path),
 batches of B sequences of T positions, same thread count.
   encoder_torch.py small|base B T REPS
 Run as BENCH.md's fair configuration: OPENBLAS_NUM_THREADS=1, torch.set_num_threads(THREADS)."""

@@ -46,8 +46,8 @@ std::unique_ptr<text::WordPieceTokenizer> load_bert_tokenizer(const std::string&
         spec);
   for (const char* special : {"[CLS]", "[SEP]", "[PAD]", "[MASK]"})
     if (!wordpiece->id_of(special)) usage_fail("{}: the WordPiece vocabulary lacks {}", spec, special);
-  tokenizer.release();
-  return std::unique_ptr<text::WordPieceTokenizer>(wordpiece);
+  return std::unique_ptr<text::WordPieceTokenizer>(
+      static_cast<text::WordPieceTokenizer*>(tokenizer.release()));
 }
 
 void write_bert_tokenizer_files(const text::WordPieceTokenizer& tokenizer, const std::string& dir) {

@@ -192,8 +192,8 @@ void run_train(ClassifyOptions o) {
           order.begin() + static_cast<std::ptrdiff_t>(s * o.batch),
           order.begin() + static_cast<std::ptrdiff_t>(std::min(train.size(), (s + 1) * o.batch)));
       PaddedBatch b = make_batch(train, rows, *tokenizer);
-      std::vector<std::int32_t> batch_labels;
-      for (auto r : rows) batch_labels.push_back(train_labels[r]);
+      std::vector<std::int32_t> batch_labels(rows.size());
+      for (std::size_t i = 0; i < rows.size(); ++i) batch_labels[i] = train_labels[rows[i]];
       train_loss =
           model.forward_classify(b.tokens.data(), nullptr, b.valid.data(), batch_labels.data(), b.B, b.T);
       model.zero_grad();
