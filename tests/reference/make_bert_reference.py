@@ -19,10 +19,11 @@ Run with Debian's python3-torch:  /usr/bin/python3 tests/reference/make_bert_ref
 """
 import json
 import os
-import struct
 
 import torch
 import torch.nn.functional as F
+
+from safetensors_writer import write_safetensors
 
 B, T = 2, 7
 V, C, H, LAYERS, INNER, P, TYPES, LABELS = 41, 16, 2, 2, 24, 12, 2, 3
@@ -92,22 +93,6 @@ class TinyBert(torch.nn.Module):
             out[p + "output.LayerNorm.weight"] = layer.norm2.weight
             out[p + "output.LayerNorm.bias"] = layer.norm2.bias
         return out
-
-
-def write_safetensors(path, tensors, metadata):
-    header, blobs, offset = {"__metadata__": metadata}, [], 0
-    for name, value in tensors.items():
-        data = value.detach().contiguous().to(torch.float32).numpy().tobytes()
-        header[name] = {"dtype": "F32", "shape": list(value.shape), "data_offsets": [offset, offset + len(data)]}
-        blobs.append(data)
-        offset += len(data)
-    text = json.dumps(header, separators=(",", ":")).encode()
-    text += b" " * ((8 - len(text) % 8) % 8)
-    with open(path, "wb") as f:
-        f.write(struct.pack("<Q", len(text)))
-        f.write(text)
-        for blob in blobs:
-            f.write(blob)
 
 
 def losses(model, tokens, types, valid, mlm_targets, labels):

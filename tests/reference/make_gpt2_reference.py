@@ -16,9 +16,10 @@ safetensors package is not in Debian.
 import json
 import math
 import os
-import struct
 
 import torch
+
+from safetensors_writer import write_safetensors
 
 B, T = 2, 8
 CONFIG = dict(vocab_size=67, n_positions=16, n_embd=32, n_layer=2, n_head=4, layer_norm_epsilon=1e-5)
@@ -78,22 +79,6 @@ def forward(p, tokens, targets):
     logits = ln(x, p["ln_f.weight"], p["ln_f.bias"]) @ p["wte.weight"].T
     loss = torch.nn.functional.cross_entropy(logits.view(-1, logits.size(-1)), targets.view(-1), ignore_index=-1)
     return logits, loss
-
-
-def write_safetensors(path, tensors, metadata):
-    header, blobs, offset = {"__metadata__": metadata}, [], 0
-    for name, value in tensors.items():
-        data = value.detach().contiguous().to(torch.float32).numpy().tobytes()
-        header[name] = {"dtype": "F32", "shape": list(value.shape), "data_offsets": [offset, offset + len(data)]}
-        blobs.append(data)
-        offset += len(data)
-    text = json.dumps(header, separators=(",", ":")).encode()
-    text += b" " * ((8 - len(text) % 8) % 8)
-    with open(path, "wb") as f:
-        f.write(struct.pack("<Q", len(text)))
-        f.write(text)
-        for blob in blobs:
-            f.write(blob)
 
 
 def main():

@@ -20,9 +20,10 @@ Run with Debian's python3-torch:  /usr/bin/python3 tests/reference/make_seq2seq_
 import json
 import math
 import os
-import struct
 
 import torch
+
+from safetensors_writer import write_safetensors
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 B, S, T = 3, 7, 6
@@ -30,22 +31,6 @@ V, C, H, F, L_ENC, L_DEC, N_CTX = 29, 16, 2, 24, 2, 2, 12
 PAD, BOS, EOS = 0, 1, 2
 ADAMW = dict(lr=2e-3, betas=(0.9, 0.95), eps=1e-8, weight_decay=0.1)
 CLIP = 1.0
-
-
-def write_safetensors(path, tensors, metadata):
-    header, blobs, offset = {"__metadata__": metadata}, [], 0
-    for name, value in tensors.items():
-        data = value.detach().contiguous().to(torch.float32).numpy().tobytes()
-        header[name] = {"dtype": "F32", "shape": list(value.shape), "data_offsets": [offset, offset + len(data)]}
-        blobs.append(data)
-        offset += len(data)
-    text = json.dumps(header, separators=(",", ":")).encode()
-    text += b" " * ((8 - len(text) % 8) % 8)
-    with open(path, "wb") as f:
-        f.write(struct.pack("<Q", len(text)))
-        f.write(text)
-        for blob in blobs:
-            f.write(blob)
 
 
 def sinusoidal(n, c):

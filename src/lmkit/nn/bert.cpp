@@ -9,39 +9,6 @@ namespace lmkit::nn {
 
 using namespace lmkit::tensor;
 
-namespace {
-
-void activation_forward(EncoderActivation kind, float* out, const float* inp, std::size_t n) {
-  switch (kind) {
-    case EncoderActivation::gelu:
-      gelu_erf_forward(out, inp, n);
-      break;
-    case EncoderActivation::gelu_tanh:
-      gelu_forward(out, inp, n);
-      break;
-    case EncoderActivation::relu:
-      relu_forward(out, inp, n);
-      break;
-  }
-}
-
-void activation_backward(EncoderActivation kind, float* dinp, const float* inp, const float* dout,
-                         std::size_t n) {
-  switch (kind) {
-    case EncoderActivation::gelu:
-      gelu_erf_backward(dinp, inp, dout, n);
-      break;
-    case EncoderActivation::gelu_tanh:
-      gelu_backward(dinp, inp, dout, n);
-      break;
-    case EncoderActivation::relu:
-      relu_backward(dinp, inp, dout, n);
-      break;
-  }
-}
-
-}  // namespace
-
 void BertConfig::validate(const std::string& context) const {
   if (vocab_size == 0) fail("{}: vocab_size must be at least 1", context);
   if (max_position_embeddings == 0) fail("{}: max_position_embeddings must be at least 1", context);
@@ -203,7 +170,7 @@ float BertModel::forward_mlm(const std::int32_t* tokens, const std::int32_t* tok
     std::copy_n(hidden.begin() + static_cast<std::ptrdiff_t>(m.positions[r] * C), C, m.input.begin() + r * C);
   linear_oi_forward(m.dense.data(), m.input.data(), table_.param(idx_.mlm_dense_w),
                     table_.param(idx_.mlm_dense_b), R, C, C);
-  activation_forward(config_.hidden_act, m.act.data(), m.dense.data(), R * C);
+  encoder_activation_forward(config_.hidden_act, m.act.data(), m.dense.data(), R * C);
   layernorm_forward(m.norm.data(), m.norm_mean.data(), m.norm_rstd.data(), m.act.data(),
                     table_.param(idx_.mlm_norm_w), table_.param(idx_.mlm_norm_b), R, C,
                     config_.layer_norm_eps);
@@ -273,7 +240,7 @@ void BertModel::backward() {
       layernorm_backward(dact.data(), table_.grad(idx_.mlm_norm_w), table_.grad(idx_.mlm_norm_b),
                          dnorm.data(), m.act.data(), table_.param(idx_.mlm_norm_w), m.norm_mean.data(),
                          m.norm_rstd.data(), R, C);
-      activation_backward(config_.hidden_act, ddense.data(), m.dense.data(), dact.data(), R * C);
+      encoder_activation_backward(config_.hidden_act, ddense.data(), m.dense.data(), dact.data(), R * C);
       linear_oi_backward(dinput.data(), table_.grad(idx_.mlm_dense_w), table_.grad(idx_.mlm_dense_b),
                          ddense.data(), m.input.data(), table_.param(idx_.mlm_dense_w), R, C, C);
       for (std::size_t r = 0; r < R; ++r)

@@ -103,27 +103,25 @@ void sublayer_backward(float* din, const NormWeights& g, const float* dout, cons
 
 }  // namespace
 
-void ffn_activation_forward(FfnActivation kind, float* out, const float* inp, std::size_t n) {
+EncoderActivation encoder_activation(FfnActivation kind) {
   switch (kind) {
     case FfnActivation::relu:
-      return relu_forward(out, inp, n);
+      return EncoderActivation::relu;
     case FfnActivation::gelu:
-      return gelu_erf_forward(out, inp, n);
+      return EncoderActivation::gelu;
     case FfnActivation::gelu_tanh:
-      return gelu_forward(out, inp, n);
+      return EncoderActivation::gelu_tanh;
   }
+  return EncoderActivation::relu;
+}
+
+void ffn_activation_forward(FfnActivation kind, float* out, const float* inp, std::size_t n) {
+  encoder_activation_forward(encoder_activation(kind), out, inp, n);
 }
 
 void ffn_activation_backward(FfnActivation kind, float* dinp, const float* inp, const float* dout,
                              std::size_t n) {
-  switch (kind) {
-    case FfnActivation::relu:
-      return relu_backward(dinp, inp, dout, n);
-    case FfnActivation::gelu:
-      return gelu_erf_backward(dinp, inp, dout, n);
-    case FfnActivation::gelu_tanh:
-      return gelu_backward(dinp, inp, dout, n);
-  }
+  encoder_activation_backward(encoder_activation(kind), dinp, inp, dout, n);
 }
 
 void decoder_layer_forward(DecoderLayerActs& a, const DecoderLayerWeights& w, const Seq2SeqConfig& c,

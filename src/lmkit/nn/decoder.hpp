@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "lmkit/nn/encoder.hpp"
 #include "lmkit/nn/seq2seq_config.hpp"
 
 namespace lmkit::nn {
@@ -102,6 +103,9 @@ void decoder_layer_forward_cached(float* x, DecoderLayerCache& cache, const Deco
                                   const Seq2SeqConfig& c, std::size_t B, std::size_t T_new, std::size_t start,
                                   std::size_t capacity, std::size_t S, const std::uint8_t* self_valid,
                                   const std::uint8_t* src_valid);
+
+// The same activation as the encoder's (one implementation: encoder_activation_forward/backward).
+EncoderActivation encoder_activation(FfnActivation kind);
 
 // The MLP's activation forward (overwrites out) and backward (adds into dinp).
 void ffn_activation_forward(FfnActivation kind, float* out, const float* inp, std::size_t n);

@@ -12,35 +12,6 @@ using namespace lmkit::tensor;
 
 namespace {
 
-void activation_forward(EncoderActivation kind, float* out, const float* inp, std::size_t n) {
-  switch (kind) {
-    case EncoderActivation::gelu:
-      gelu_erf_forward(out, inp, n);
-      break;
-    case EncoderActivation::gelu_tanh:
-      gelu_forward(out, inp, n);
-      break;
-    case EncoderActivation::relu:
-      relu_forward(out, inp, n);
-      break;
-  }
-}
-
-void activation_backward(EncoderActivation kind, float* dinp, const float* inp, const float* dout,
-                         std::size_t n) {
-  switch (kind) {
-    case EncoderActivation::gelu:
-      gelu_erf_backward(dinp, inp, dout, n);
-      break;
-    case EncoderActivation::gelu_tanh:
-      gelu_backward(dinp, inp, dout, n);
-      break;
-    case EncoderActivation::relu:
-      relu_backward(dinp, inp, dout, n);
-      break;
-  }
-}
-
 void zero(std::vector<float>& v) { std::fill(v.begin(), v.end(), 0.0f); }
 
 }  // namespace
@@ -239,7 +210,7 @@ void TransformerEncoder::forward(const ParameterTable& table, const float* x, co
       mlp_res = a.norm1.data();
     }
     linear_oi_forward(a.fc.data(), mlp_in, table.param(p.fc_w), table.param(p.fc_b), N, C, I);
-    activation_forward(c.activation, a.fc_act.data(), a.fc.data(), N * I);
+    encoder_activation_forward(c.activation, a.fc_act.data(), a.fc.data(), N * I);
     linear_oi_forward(a.fc_out.data(), a.fc_act.data(), table.param(p.fc_out_w), table.param(p.fc_out_b), N,
                       I, C);
     residual_forward(a.sum2.data(), mlp_res, a.fc_out.data(), N * C);
@@ -300,7 +271,7 @@ void TransformerEncoder::backward(ParameterTable& table, const float* dout, floa
     }
     linear_oi_backward(d_fc_act_.data(), table.grad(p.fc_out_w), table.grad(p.fc_out_b), d_mlp_out,
                        a.fc_act.data(), table.param(p.fc_out_w), N, I, C);
-    activation_backward(c.activation, d_fc_.data(), a.fc.data(), d_fc_act_.data(), N * I);
+    encoder_activation_backward(c.activation, d_fc_.data(), a.fc.data(), d_fc_act_.data(), N * I);
     linear_oi_backward(d_mlp_in, table.grad(p.fc_w), table.grad(p.fc_b), d_fc_.data(), mlp_in,
                        table.param(p.fc_w), N, C, I);
     if (c.pre_norm)
@@ -332,6 +303,35 @@ void TransformerEncoder::backward(ParameterTable& table, const float* dout, floa
   }
   if (dx)
     for (std::size_t i = 0; i < N * C; ++i) dx[i] += d_out_[i];
+}
+
+void encoder_activation_forward(EncoderActivation kind, float* out, const float* inp, std::size_t n) {
+  switch (kind) {
+    case EncoderActivation::gelu:
+      gelu_erf_forward(out, inp, n);
+      break;
+    case EncoderActivation::gelu_tanh:
+      gelu_forward(out, inp, n);
+      break;
+    case EncoderActivation::relu:
+      relu_forward(out, inp, n);
+      break;
+  }
+}
+
+void encoder_activation_backward(EncoderActivation kind, float* dinp, const float* inp, const float* dout,
+                                 std::size_t n) {
+  switch (kind) {
+    case EncoderActivation::gelu:
+      gelu_erf_backward(dinp, inp, dout, n);
+      break;
+    case EncoderActivation::gelu_tanh:
+      gelu_backward(dinp, inp, dout, n);
+      break;
+    case EncoderActivation::relu:
+      relu_backward(dinp, inp, dout, n);
+      break;
+  }
 }
 
 }  // namespace lmkit::nn

@@ -45,6 +45,11 @@ struct EncoderConfig {
 std::string to_string(EncoderActivation activation);
 EncoderActivation encoder_activation_from_string(const std::string& name, const std::string& context);
 
+// out = act(inp) over n values (overwrites out), and its backward: dinp += act'(inp) · dout.
+void encoder_activation_forward(EncoderActivation kind, float* out, const float* inp, std::size_t n);
+void encoder_activation_backward(EncoderActivation kind, float* dinp, const float* inp, const float* dout,
+                                 std::size_t n);
+
 class TransformerEncoder {
  public:
   // Registers the stack's tensors in `table` (before table.allocate()) under `prefix`. Per layer i:

@@ -13,18 +13,6 @@ using namespace lmkit::tensor;
 
 namespace {
 
-EncoderActivation encoder_activation(FfnActivation kind) {
-  switch (kind) {
-    case FfnActivation::relu:
-      return EncoderActivation::relu;
-    case FfnActivation::gelu:
-      return EncoderActivation::gelu;
-    case FfnActivation::gelu_tanh:
-      return EncoderActivation::gelu_tanh;
-  }
-  return EncoderActivation::relu;
-}
-
 // The decoder layer's tensors, in the order layer_weights() reads them.
 const char* const decoder_layer_tensors[] = {"self_attn.q_proj.weight",
                                              "self_attn.q_proj.bias",
