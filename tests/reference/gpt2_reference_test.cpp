@@ -8,34 +8,18 @@
 #include "lmkit/nn/adamw.hpp"
 #include "lmkit/nn/hf_gpt2.hpp"
 #include "lmkit/nn/safetensors.hpp"
+#include "reference_fixture.hpp"
 
 namespace lmkit::nn {
 namespace {
 
+using testing::max_relative_error;
+
 const std::string kDir = std::string(LMKIT_TEST_DATA_DIR) + "/tiny_gpt2";
 
-struct Reference {
-  SafetensorsFile file = SafetensorsFile::open(kDir + "/reference.safetensors");
-  std::vector<float> get(const std::string& name) const {
-    const SafetensorsEntry* e = file.find(name);
-    if (!e) throw std::runtime_error("reference lacks " + name);
-    return file.read_f32(*e);
-  }
-  std::vector<std::int32_t> ids(const std::string& name) const {
-    auto v = get(name);
-    return {v.begin(), v.end()};
-  }
+struct Reference : testing::ReferenceFile {
+  Reference() : ReferenceFile(kDir) {}
 };
-
-// Max |a - b| / (|b| + floor) over the arrays.
-double max_relative_error(std::span<const float> a, std::span<const float> b, double floor) {
-  EXPECT_EQ(a.size(), b.size());
-  double worst = 0;
-  for (std::size_t i = 0; i < a.size() && i < b.size(); ++i)
-    worst = std::max(
-        worst, std::abs(static_cast<double>(a[i]) - b[i]) / (std::abs(static_cast<double>(b[i])) + floor));
-  return worst;
-}
 
 TEST(Gpt2Reference, LogitsLossAndGradientsMatchPyTorch) {
   Reference ref;

@@ -9,22 +9,19 @@
 #include "lmkit/nn/adamw.hpp"
 #include "lmkit/nn/hf_bart.hpp"
 #include "lmkit/nn/safetensors.hpp"
+#include "reference_fixture.hpp"
 
 namespace lmkit::nn {
 namespace {
 
-struct Reference {
-  explicit Reference(const std::string& dir) : file(SafetensorsFile::open(dir + "/reference.safetensors")) {}
-  SafetensorsFile file;
-  std::vector<float> get(const std::string& name) const {
-    const SafetensorsEntry* e = file.find(name);
-    if (!e) throw std::runtime_error("reference lacks " + name);
-    return file.read_f32(*e);
-  }
+using testing::max_relative_error;
+
+struct Reference : testing::ReferenceFile {
+  explicit Reference(const std::string& dir) : ReferenceFile(dir) {}
   // The batch as make_seq2seq_reference.py padded it: pads are pad_id (masked), ignored targets -1.
   Seq2SeqBatch batch(const Seq2SeqConfig& c) const {
-    const SafetensorsEntry* src = file.find("src");
-    const SafetensorsEntry* tgt = file.find("tgt_in");
+    const SafetensorsEntry* src = file().find("src");
+    const SafetensorsEntry* tgt = file().find("tgt_in");
     Seq2SeqBatch b;
     b.B = src->shape[0];
     b.S = src->shape[1];
@@ -41,15 +38,6 @@ struct Reference {
     return b;
   }
 };
-
-double max_relative_error(std::span<const float> a, std::span<const float> b, double floor) {
-  EXPECT_EQ(a.size(), b.size());
-  double worst = 0;
-  for (std::size_t i = 0; i < a.size() && i < b.size(); ++i)
-    worst = std::max(
-        worst, std::abs(static_cast<double>(a[i]) - b[i]) / (std::abs(static_cast<double>(b[i])) + floor));
-  return worst;
-}
 
 class Seq2SeqReference : public ::testing::TestWithParam<std::string> {
  protected:
