@@ -49,7 +49,8 @@ TEST(TokenizerFiles, EncoderJsonAndVocabBpeNamedByEitherFileAreCopiedAsVocabAndM
   ASSERT_EQ(files.size(), 2u);
   EXPECT_EQ(files[0].source, source.path("encoder.json"));
   copy_tokenizer_files(source.path(), model.path());
-  EXPECT_EQ(tokenizer_fingerprint(*load_tokenizer(model.path())), tokenizer_fingerprint(*load_tokenizer("gpt2")));
+  EXPECT_EQ(tokenizer_fingerprint(*load_tokenizer(model.path())),
+            tokenizer_fingerprint(*load_tokenizer("gpt2")));
 }
 
 TEST(TokenizerFiles, AnUnknownSpecIsAUsageErrorNamingIt) {

@@ -7,8 +7,8 @@
 #include <memory>
 
 #include "lmkit/cli/command.hpp"
-#include "lmkit/cli/model_tokenizer.hpp"
 #include "lmkit/cli/corpus_options.hpp"
+#include "lmkit/cli/model_tokenizer.hpp"
 #include "lmkit/lm/evaluate.hpp"
 #include "lmkit/lm/gpt_lm.hpp"
 #include "lmkit/lm/smoothed_ngram.hpp"

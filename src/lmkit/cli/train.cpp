@@ -88,7 +88,8 @@ void options_from_json(TrainOptions& o, const Json& j, const std::string& ctx) {
 // The corpus as one token stream, read through text::CorpusReader (files, directories, .jsonl with a
 // "text" field, .gz / .zst) and tokenized on all cores. Documents are separated by the tokenizer's
 // end-of-text token when it has one, else by a blank line.
-std::vector<std::int32_t> read_tokens(const std::vector<std::string>& paths, const text::Tokenizer& tokenizer) {
+std::vector<std::int32_t> read_tokens(const std::vector<std::string>& paths,
+                                      const text::Tokenizer& tokenizer) {
   text::CorpusReader reader(paths);
   std::vector<std::int32_t> tokens;
   std::vector<std::uint32_t> blank_line;
@@ -148,8 +149,7 @@ void run_train(TrainOptions o) {
   std::size_t threads = ThreadPool::default_threads();
   tensor::set_gemm_threads(threads);
   // A checkpoint carries its tokenizer's files: resuming reads them there, wherever it was moved.
-  const std::string tokenizer_source =
-      resuming ? model_tokenizer_spec(o.out, o.tokenizer) : o.tokenizer;
+  const std::string tokenizer_source = resuming ? model_tokenizer_spec(o.out, o.tokenizer) : o.tokenizer;
   auto tokenizer = text::load_tokenizer(tokenizer_source);
   std::vector<std::int32_t> train_tokens = read_tokens(o.data, *tokenizer), val_tokens;
   if (!o.val_data.empty()) {
@@ -208,8 +208,9 @@ void run_train(TrainOptions o) {
   bool written = resuming;
   auto checkpoint = [&] {
     Json s = {{"format", "lmkit-train-1"}, {"step", step}, {"options", options_json(o)}};
-    nn::save_checkpoint(o.out, written, *model, optimizer, o.tokenizer, s, history,
-                        [&](const std::string& temp_dir) { text::copy_tokenizer_files(tokenizer_source, temp_dir); });
+    nn::save_checkpoint(
+        o.out, written, *model, optimizer, o.tokenizer, s, history,
+        [&](const std::string& temp_dir) { text::copy_tokenizer_files(tokenizer_source, temp_dir); });
     written = true;
   };
 

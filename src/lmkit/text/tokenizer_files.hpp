@@ -20,7 +20,8 @@ struct TokenizerFile {
 
 // "bytes" has none; "gpt2" and encoder.json + vocab.bpe become vocab.json + merges.txt (the names
 // Hugging Face's GPT-2 tokenizer reads); a tokenizer.json stays tokenizer.json, a WordPiece
-// vocab.txt stays vocab.txt; a SentencePiece model becomes tokenizer.model. UsageError for a spec load_tokenizer would not accept.
+// vocab.txt stays vocab.txt; a SentencePiece model becomes tokenizer.model. UsageError for a spec
+// load_tokenizer would not accept.
 std::vector<TokenizerFile> tokenizer_files(const std::string& spec);
 
 // Writes tokenizer_files(spec) into `dir` (each file atomically).
