@@ -185,16 +185,11 @@ void run_train(TrainOptions o) {
 
   nn::AdamW optimizer({.beta1 = 0.9f, .beta2 = 0.95f, .eps = 1e-8f, .weight_decay = o.weight_decay},
                       model->parameters().size());
-  std::vector<nn::LossPoint> history;
-  std::uint64_t step = 0;
-  if (resuming) {
-    nn::load_optimizer_state(o.out, optimizer);
-    history = nn::history_from_json(json_get<Json>(state, "history", o.out), o.out);
-    step = json_get<std::uint64_t>(state, "step", o.out + "/training.json");
-  }
   const std::uint64_t last_step = until ? std::min(until, o.steps) : o.steps;
-  if (step >= last_step)
-    usage_fail("{} has already run {} steps; pass a larger --steps to train further", o.out, step);
+  nn::TrainingProgress progress;
+  if (resuming) progress = nn::resume_progress(o.out, state, optimizer, last_step);
+  std::vector<nn::LossPoint>& history = progress.history;
+  std::uint64_t& step = progress.step;
 
   const bool quiet = ProgressBar::quiet() || o.json;
   if (!quiet)

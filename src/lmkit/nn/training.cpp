@@ -139,4 +139,15 @@ std::string loss_curve_svg(const std::vector<LossPoint>& history, const std::str
   return line_plot_svg({train, validation}, {title, "step", "loss", false, false});
 }
 
+TrainingProgress resume_progress(const std::string& dir, const Json& state, AdamW& optimizer,
+                                 std::uint64_t last_step) {
+  load_optimizer_state(dir, optimizer);
+  const std::string where = dir + "/training.json";
+  TrainingProgress progress{json_get<std::uint64_t>(state, "step", where),
+                            history_from_json(json_get<Json>(state, "history", where), where)};
+  if (progress.step >= last_step)
+    usage_fail("{} has already run {} steps; pass a larger --steps to train further", dir, progress.step);
+  return progress;
+}
+
 }  // namespace lmkit::nn

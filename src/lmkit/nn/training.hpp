@@ -48,6 +48,17 @@ Json load_optimizer_state(const std::string& dir, AdamW& optimizer);
 Json history_to_json(const std::vector<LossPoint>& history);
 std::vector<LossPoint> history_from_json(const Json& json, const std::string& context);
 
+// Where a training run stands: the steps taken and the loss history so far.
+struct TrainingProgress {
+  std::uint64_t step = 0;
+  std::vector<LossPoint> history;
+};
+// Continuing the checkpoint in `dir` (its training.json already read into `state`): restores the
+// optimizer's moments and returns the step and history recorded there. UsageError when the run has
+// already reached `last_step`.
+TrainingProgress resume_progress(const std::string& dir, const Json& state, AdamW& optimizer,
+                                 std::uint64_t last_step);
+
 // An SVG line plot of training (and validation, where present) loss against steps.
 std::string loss_curve_svg(const std::vector<LossPoint>& history, const std::string& title);
 
