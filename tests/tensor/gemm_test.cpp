@@ -1,6 +1,6 @@
 // gemm (lmkit's AVX-512 kernel where the CPU has it, else OpenBLAS) against the naive triple loop, for
 // every transpose combination, row strides wider than the matrices, beta accumulation, and shapes on
-// both sides of the kernel's tile (12 × 32) and block (K 256, rows 144, columns 4096) edges.
+// both sides of the kernel's tile (12 × 32) and block (K 512, rows 144, columns 4096) edges.
 #include "lmkit/tensor/gemm.hpp"
 
 #include <gtest/gtest.h>
@@ -45,6 +45,7 @@ TEST(Gemm, MatchesNaiveAcrossTileAndBlockEdges) {
                          {11, 31, 255},
                          {13, 33, 257},
                          {145, 65, 513},
+                         {13, 33, 1025},
                          {24, 4099, 3},
                          {3, 7, 600}})
     check_against_naive(M, N, K);

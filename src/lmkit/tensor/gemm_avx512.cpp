@@ -2,8 +2,11 @@
 // GotoBLAS / BLIS. For a KC-deep slice of K, a panel of B is packed into NR-wide column strips and a
 // block of A (scaled by alpha) into MR-tall row strips, both zero-padded at the edges; a register
 // micro-kernel then computes each MR × NR tile of C from one A strip and one B strip, keeping the
-// whole tile in 24 of the 32 vector registers while it streams the strips. The B strip (KC × NR)
-// stays in L1 while the A strips of a block (MC × KC) come from L2.
+// whole tile in 24 of the 32 vector registers while it streams the strips. The A block (MC × KC)
+// and the B strip being used stay in L2. Every KC slice is one more pass that reads and writes all of
+// C, which is what costs most once the kernel itself runs near peak, so slices are deep (KC 512: on a
+// 2-core Zen 5, 2048³ went from 0.68 to 0.8 of the FMA peak against KC 256) and each tile's rows of C
+// are fetched while its k loop runs.
 #include <immintrin.h>
 
 #include <algorithm>
@@ -18,8 +21,8 @@ namespace {
 
 constexpr std::size_t MR = 12;    // rows of a C tile: 12 × 2 accumulators + 2 B vectors + 1 broadcast
 constexpr std::size_t NR = 32;    // columns of a C tile: two 16-float vectors
-constexpr std::size_t KC = 256;   // depth of one packed slice: a B strip is KC × NR × 4 = 32 KiB
-constexpr std::size_t MC = 144;   // rows of a packed A block (a multiple of MR): 144 KiB at KC = 256
+constexpr std::size_t KC = 512;   // depth of one packed slice: a B strip is KC × NR × 4 = 64 KiB
+constexpr std::size_t MC = 144;   // rows of a packed A block (a multiple of MR): 288 KiB at KC = 512
 constexpr std::size_t NC = 4096;  // columns of a packed B panel
 
 struct Operand {
@@ -68,6 +71,13 @@ void pack_b(const Operand& b, std::size_t p0, std::size_t kc, std::size_t j0, st
 __attribute__((target("avx512f"))) void micro_kernel(std::size_t kc, const float* a, const float* b, float* c,
                                                      std::size_t ldc, float beta, std::size_t m,
                                                      std::size_t n) {
+  // The C tile's rows lie ldc apart, often in different pages and out of cache: fetching them now,
+  // for writing, lets the misses resolve while the k loop runs instead of stalling at the end.
+  for (std::size_t r = 0; r < m; ++r) {
+    __builtin_prefetch(c + r * ldc, 1, 3);  // a 32-float row spans up to three cache lines
+    __builtin_prefetch(c + r * ldc + std::min<std::size_t>(16, n - 1), 1, 3);
+    __builtin_prefetch(c + r * ldc + n - 1, 1, 3);
+  }
   __m512 acc[MR][2];
 #pragma GCC unroll 12
   for (std::size_t r = 0; r < MR; ++r) acc[r][0] = acc[r][1] = _mm512_setzero_ps();
