@@ -5,6 +5,8 @@
 #include <limits>
 #include <vector>
 
+#include "lmkit/tensor/fast_math.hpp"
+#include "lmkit/tensor/gemm.hpp"
 #include "lmkit/util/error.hpp"
 #include "lmkit/util/thread_pool.hpp"
 
@@ -53,42 +55,59 @@ void for_heads(const AttentionShape& s, Body body) {
   ThreadPool::global().run(n, [&](std::size_t i) { body(i / s.n_head, i % s.n_head); });
 }
 
+
+// Turns row t's raw scores (already scaled) into probabilities over the keys it may see: masked keys
+// and keys past the causal limit get exactly 0, and a row with no key left is all 0.
+void softmax_scores(const AttentionShape& s, std::size_t b, std::size_t t, float* row) {
+  const std::size_t n_keys = visible_keys(s, t);
+  float max = -std::numeric_limits<float>::infinity();
+  for (std::size_t j = 0; j < n_keys; ++j) {
+    if (!key_allowed(s, b, j)) row[j] = -std::numeric_limits<float>::infinity();
+    max = std::max(max, row[j]);
+  }
+  std::fill(row + n_keys, row + s.Tk, 0.0f);
+  if (max == -std::numeric_limits<float>::infinity()) {
+    std::fill(row, row + n_keys, 0.0f);
+    return;
+  }
+  for (std::size_t j = 0; j < n_keys; ++j) row[j] = fast::exp(row[j] - max);  // e^−∞ = 0
+  float sum = 0;
+  for (std::size_t j = 0; j < n_keys; ++j) sum += row[j];
+  const float inv = 1.0f / sum;
+  for (std::size_t j = 0; j < n_keys; ++j) row[j] *= inv;
+}
+
 }  // namespace
 
+// Several queries per head (training, prompts, encoders) go through GEMMs per (batch, head): scores
+// Q·Kᵀ, then P·V (and the four products of the backward). A single query (one decoding step) takes
+// dot products with each cached key instead, which is what a one-row product would do anyway.
 void attention_forward(float* out, float* att, const float* q, const float* k, const float* v,
                        const AttentionShape& s) {
   check_shape(s);
   const std::size_t hs = s.C / s.n_head;
   const float scale = 1.0f / std::sqrt(static_cast<float>(hs));
   for_heads(s, [&](std::size_t b, std::size_t h) {
-    for (std::size_t t = 0; t < s.Tq; ++t) {
-      const float* qt = q + (b * s.Tq + t) * s.q_stride + h * hs;
-      float* att_row = att + ((b * s.n_head + h) * s.Tq + t) * s.Tk;
-      std::size_t n_keys = visible_keys(s, t);
-      float max = -std::numeric_limits<float>::infinity();
-      for (std::size_t j = 0; j < n_keys; ++j) {
-        if (!key_allowed(s, b, j)) continue;
-        const float* kj = k + (b * s.Tk + j) * s.kv_stride + h * hs;
-        att_row[j] = dot(qt, kj, hs) * scale;
-        max = std::max(max, att_row[j]);
-      }
-      float sum = 0;
-      for (std::size_t j = 0; j < n_keys; ++j) {
-        if (!key_allowed(s, b, j)) continue;
-        att_row[j] = std::exp(att_row[j] - max);
-        sum += att_row[j];
-      }
-      float inv = sum > 0 ? 1.0f / sum : 0.0f;
-      for (std::size_t j = 0; j < s.Tk; ++j)
-        att_row[j] = (j < n_keys && key_allowed(s, b, j)) ? att_row[j] * inv : 0;
-      float* ot = out + (b * s.Tq + t) * s.C + h * hs;
-      std::fill(ot, ot + hs, 0.0f);
-      for (std::size_t j = 0; j < n_keys; ++j) {
-        float a = att_row[j];
-        if (a == 0.0f) continue;
-        const float* vj = v + (b * s.Tk + j) * s.kv_stride + h * hs;
-        for (std::size_t i = 0; i < hs; ++i) ot[i] += a * vj[i];
-      }
+    const float* qh = q + b * s.Tq * s.q_stride + h * hs;
+    const float* kh = k + b * s.Tk * s.kv_stride + h * hs;
+    const float* vh = v + b * s.Tk * s.kv_stride + h * hs;
+    float* probs = att + (b * s.n_head + h) * s.Tq * s.Tk;
+    float* oh = out + b * s.Tq * s.C + h * hs;
+    if (s.Tq > 1) {
+      gemm(false, true, s.Tq, s.Tk, hs, scale, qh, s.q_stride, kh, s.kv_stride, 0.0f, probs, s.Tk);
+      for (std::size_t t = 0; t < s.Tq; ++t) softmax_scores(s, b, t, probs + t * s.Tk);
+      gemm(false, false, s.Tq, hs, s.Tk, 1.0f, probs, s.Tk, vh, s.kv_stride, 0.0f, oh, s.C);
+      return;
+    }
+    const std::size_t n_keys = visible_keys(s, 0);
+    for (std::size_t j = 0; j < n_keys; ++j) probs[j] = dot(qh, kh + j * s.kv_stride, hs) * scale;
+    softmax_scores(s, b, 0, probs);
+    std::fill(oh, oh + hs, 0.0f);
+    for (std::size_t j = 0; j < n_keys; ++j) {
+      const float a = probs[j];
+      if (a == 0.0f) continue;
+      const float* vj = vh + j * s.kv_stride;
+      for (std::size_t i = 0; i < hs; ++i) oh[i] += a * vj[i];
     }
   });
 }
@@ -99,38 +118,29 @@ void attention_backward(float* dq, float* dk, float* dv, const float* dout, cons
   const std::size_t hs = s.C / s.n_head;
   const float scale = 1.0f / std::sqrt(static_cast<float>(hs));
   for_heads(s, [&](std::size_t b, std::size_t h) {
-    std::vector<float> datt(s.Tk);
+    const float* qh = q + b * s.Tq * s.q_stride + h * hs;
+    const float* kh = k + b * s.Tk * s.kv_stride + h * hs;
+    const float* vh = v + b * s.Tk * s.kv_stride + h * hs;
+    const float* probs = att + (b * s.n_head + h) * s.Tq * s.Tk;
+    const float* douth = dout + b * s.Tq * s.C + h * hs;
+    float* dqh = dq ? dq + b * s.Tq * s.q_stride + h * hs : nullptr;
+    float* dkh = dk ? dk + b * s.Tk * s.kv_stride + h * hs : nullptr;
+    float* dvh = dv ? dv + b * s.Tk * s.kv_stride + h * hs : nullptr;
+    // dP = dO · Vᵀ; dV += Pᵀ · dO
+    std::vector<float> dscore(s.Tq * s.Tk);
+    gemm(false, true, s.Tq, s.Tk, hs, 1.0f, douth, s.C, vh, s.kv_stride, 0.0f, dscore.data(), s.Tk);
+    if (dvh) gemm(true, false, s.Tk, hs, s.Tq, 1.0f, probs, s.Tk, douth, s.C, 1.0f, dvh, s.kv_stride);
+    // Through the softmax: dS[j] = P[j] · (dP[j] − Σ P · dP) · scale (0 wherever P is 0).
     for (std::size_t t = 0; t < s.Tq; ++t) {
-      const float* att_row = att + ((b * s.n_head + h) * s.Tq + t) * s.Tk;
-      const float* dot_row = dout + (b * s.Tq + t) * s.C + h * hs;
-      std::size_t n_keys = visible_keys(s, t);
-      // datt[j] = dout · v_j; dv_j += att[j] · dout
+      const float* p = probs + t * s.Tk;
+      float* d = dscore.data() + t * s.Tk;
       float weighted = 0;
-      for (std::size_t j = 0; j < n_keys; ++j) {
-        const float* vj = v + (b * s.Tk + j) * s.kv_stride + h * hs;
-        float d = dot(dot_row, vj, hs);
-        datt[j] = d;
-        weighted += att_row[j] * d;
-        if (dv) {
-          float* dvj = dv + (b * s.Tk + j) * s.kv_stride + h * hs;
-          for (std::size_t i = 0; i < hs; ++i) dvj[i] += att_row[j] * dot_row[i];
-        }
-      }
-      // Through the softmax: dscore[j] = att[j] · (datt[j] − Σ att · datt); then through q · k · scale.
-      const float* qt = q + (b * s.Tq + t) * s.q_stride + h * hs;
-      float* dqt = dq ? dq + (b * s.Tq + t) * s.q_stride + h * hs : nullptr;
-      for (std::size_t j = 0; j < n_keys; ++j) {
-        float dscore = att_row[j] * (datt[j] - weighted) * scale;
-        if (dscore == 0.0f) continue;
-        const float* kj = k + (b * s.Tk + j) * s.kv_stride + h * hs;
-        if (dqt)
-          for (std::size_t i = 0; i < hs; ++i) dqt[i] += dscore * kj[i];
-        if (dk) {
-          float* dkj = dk + (b * s.Tk + j) * s.kv_stride + h * hs;
-          for (std::size_t i = 0; i < hs; ++i) dkj[i] += dscore * qt[i];
-        }
-      }
+      for (std::size_t j = 0; j < s.Tk; ++j) weighted += p[j] * d[j];
+      for (std::size_t j = 0; j < s.Tk; ++j) d[j] = p[j] * (d[j] - weighted) * scale;
     }
+    // dQ += dS · K; dK += dSᵀ · Q
+    if (dqh) gemm(false, false, s.Tq, hs, s.Tk, 1.0f, dscore.data(), s.Tk, kh, s.kv_stride, 1.0f, dqh, s.q_stride);
+    if (dkh) gemm(true, false, s.Tk, hs, s.Tq, 1.0f, dscore.data(), s.Tk, qh, s.q_stride, 1.0f, dkh, s.kv_stride);
   });
 }
 

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <numbers>
 
+#include "lmkit/tensor/fast_math.hpp"
 #include "lmkit/tensor/gemm.hpp"
 #include "lmkit/util/thread_pool.hpp"
 
@@ -25,6 +26,17 @@ void for_rows(std::size_t N, std::size_t work_per_row, Body body) {
         for (std::size_t i = begin; i < end; ++i) body(i);
       },
       min_rows);
+}
+
+// Elementwise loop over [0, n): body(begin, end) on spans long enough to amortize scheduling.
+template <typename Body>
+void for_spans(std::size_t n, Body body) {
+  constexpr std::size_t min_span = 16384;
+  if (n <= min_span) {
+    body(std::size_t{0}, n);
+    return;
+  }
+  ThreadPool::global().parallel_for(n, body, min_span);
 }
 
 constexpr float gelu_scale = 0.7978845608028654f;  // sqrt(2 / pi)
@@ -231,43 +243,66 @@ void rmsnorm_backward(float* dinp, float* dweight, const float* dout, const floa
 // ---------------------------------------------------------------------------------------------------
 // Activations and residuals
 
+// The elementwise activations run over spans of plain loops, one per task, so that each compiles to
+// vector instructions (fast_math.hpp's exp / tanh / erf are branch-free for this reason).
 void gelu_forward(float* out, const float* inp, std::size_t n) {
-  for_rows(n, 1, [&](std::size_t i) {
-    float x = inp[i];
-    out[i] = 0.5f * x * (1.0f + std::tanh(gelu_scale * (x + gelu_cubic * x * x * x)));
+  for_spans(n, [&](std::size_t begin, std::size_t end) {
+    float* __restrict o = out;
+    const float* __restrict in = inp;
+    for (std::size_t i = begin; i < end; ++i) {
+      const float x = in[i];
+      o[i] = 0.5f * x * (1.0f + fast::tanh(gelu_scale * (x + gelu_cubic * x * x * x)));
+    }
   });
 }
 
 void gelu_backward(float* dinp, const float* inp, const float* dout, std::size_t n) {
-  for_rows(n, 1, [&](std::size_t i) {
-    float x = inp[i];
-    float u = gelu_scale * (x + gelu_cubic * x * x * x);
-    float t = std::tanh(u);
-    float du = gelu_scale * (1.0f + 3.0f * gelu_cubic * x * x);
-    dinp[i] += dout[i] * (0.5f * (1.0f + t) + 0.5f * x * (1.0f - t * t) * du);
+  for_spans(n, [&](std::size_t begin, std::size_t end) {
+    float* __restrict d = dinp;
+    const float* __restrict in = inp;
+    const float* __restrict g = dout;
+    for (std::size_t i = begin; i < end; ++i) {
+      const float x = in[i];
+      const float t = fast::tanh(gelu_scale * (x + gelu_cubic * x * x * x));
+      const float du = gelu_scale * (1.0f + 3.0f * gelu_cubic * x * x);
+      d[i] += g[i] * (0.5f * (1.0f + t) + 0.5f * x * (1.0f - t * t) * du);
+    }
   });
 }
 
 void gelu_erf_forward(float* out, const float* inp, std::size_t n) {
-  for_rows(n, 1, [&](std::size_t i) {
-    float x = inp[i];
-    out[i] = 0.5f * x * (1.0f + std::erf(x * std::numbers::sqrt2_v<float> * 0.5f));
+  for_spans(n, [&](std::size_t begin, std::size_t end) {
+    float* __restrict o = out;
+    const float* __restrict in = inp;
+    for (std::size_t i = begin; i < end; ++i) {
+      const float x = in[i];
+      o[i] = 0.5f * x * (1.0f + fast::erf(x * std::numbers::sqrt2_v<float> * 0.5f));
+    }
   });
 }
 
 void gelu_erf_backward(float* dinp, const float* inp, const float* dout, std::size_t n) {
   // d/dx x Φ(x) = Φ(x) + x φ(x)
   const float inv_sqrt_2pi = 0.5f * std::numbers::inv_sqrtpi_v<float> * std::numbers::sqrt2_v<float>;
-  for_rows(n, 1, [&](std::size_t i) {
-    float x = inp[i];
-    float cdf = 0.5f * (1.0f + std::erf(x * std::numbers::sqrt2_v<float> * 0.5f));
-    float pdf = inv_sqrt_2pi * std::exp(-0.5f * x * x);
-    dinp[i] += dout[i] * (cdf + x * pdf);
+  for_spans(n, [&](std::size_t begin, std::size_t end) {
+    float* __restrict d = dinp;
+    const float* __restrict in = inp;
+    const float* __restrict g = dout;
+    for (std::size_t i = begin; i < end; ++i) {
+      const float x = in[i];
+      const float cdf = 0.5f * (1.0f + fast::erf(x * std::numbers::sqrt2_v<float> * 0.5f));
+      const float pdf = inv_sqrt_2pi * fast::exp(-0.5f * x * x);
+      d[i] += g[i] * (cdf + x * pdf);
+    }
   });
 }
 
 void tanh_forward(float* out, const float* inp, std::size_t n) {
-  for_rows(n, 1, [&](std::size_t i) { out[i] = std::tanh(inp[i]); });
+  for_spans(n, [&](std::size_t begin, std::size_t end) {
+    float* __restrict o = out;
+    const float* __restrict in = inp;
+    for (std::size_t i = begin; i < end; ++i) o[i] = fast::tanh(in[i]);
+  });
 }
 
 void tanh_backward(float* dinp, const float* out, const float* dout, std::size_t n) {
@@ -300,11 +335,9 @@ void softmax_rows(float* x, std::size_t N, std::size_t V) {
   for_rows(N, V, [&](std::size_t i) {
     float* row = x + i * V;
     float max = *std::max_element(row, row + V);
+    for (std::size_t v = 0; v < V; ++v) row[v] = fast::exp(row[v] - max);
     double sum = 0;
-    for (std::size_t v = 0; v < V; ++v) {
-      row[v] = std::exp(row[v] - max);
-      sum += row[v];
-    }
+    for (std::size_t v = 0; v < V; ++v) sum += row[v];
     float scale = static_cast<float>(1.0 / sum);
     for (std::size_t v = 0; v < V; ++v) row[v] *= scale;
   });
