@@ -15,12 +15,14 @@
 
 #include "lmkit/nn/encoder.hpp"
 #include "lmkit/tensor/gemm.hpp"
+#include "lmkit/util/memory.hpp"
 #include "lmkit/util/thread_pool.hpp"
 
 using namespace lmkit;
 using Clock = std::chrono::steady_clock;
 
 int main(int argc, char** argv) {
+  keep_freed_memory();  // as the lmkit CLI does
   if (argc != 5) {
     fmt::print(stderr, "usage: encoder_bench small|base B T REPS\n");
     return 2;

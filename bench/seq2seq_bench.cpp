@@ -15,6 +15,7 @@
 
 #include "lmkit/nn/seq2seq_generate.hpp"
 #include "lmkit/tensor/gemm.hpp"
+#include "lmkit/util/memory.hpp"
 #include "lmkit/util/thread_pool.hpp"
 
 using namespace lmkit;
@@ -74,6 +75,7 @@ int generate(std::size_t B, std::size_t S, std::size_t T, std::size_t reps) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  keep_freed_memory();  // as the lmkit CLI does
   if (const char* t = std::getenv("LMKIT_THREADS")) ThreadPool::set_default_threads(std::stoul(t));
   tensor::set_gemm_threads(ThreadPool::default_threads());
   std::vector<std::string> args(argv + 1, argv + argc);

@@ -18,6 +18,7 @@
 #include "lmkit/nn/adamw.hpp"
 #include "lmkit/nn/gpt.hpp"
 #include "lmkit/tensor/gemm.hpp"
+#include "lmkit/util/memory.hpp"
 #include "lmkit/util/thread_pool.hpp"
 
 using namespace lmkit;
@@ -236,6 +237,7 @@ void bench_decode(const std::string& name, std::size_t ctx, int n) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  keep_freed_memory();  // as the lmkit CLI does
   if (const char* t = std::getenv("LMKIT_THREADS")) ThreadPool::set_default_threads(std::stoul(t));
   tensor::set_gemm_threads(ThreadPool::default_threads());
   std::vector<std::string> args(argv + 1, argv + argc);

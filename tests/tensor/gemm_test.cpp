@@ -1,6 +1,7 @@
 // gemm (lmkit's AVX-512 kernel where the CPU has it, else OpenBLAS) against the naive triple loop, for
 // every transpose combination, row strides wider than the matrices, beta accumulation, and shapes on
-// both sides of the kernel's tile (12 × 32) and block (K 512, rows 144, columns 4096) edges.
+// both sides of the packed kernel's tile (12 × 32) and block (K 512, rows 144, columns 4096) edges,
+// and the few-rows kernels' (M ≤ 16) tile edges.
 #include "lmkit/tensor/gemm.hpp"
 
 #include <gtest/gtest.h>
@@ -36,19 +37,31 @@ void check_against_naive(std::size_t M, std::size_t N, std::size_t K) {
   }
 }
 
-TEST(Gemm, MatchesNaiveForAllTransposesStridesAndBeta) { check_against_naive(13, 17, 29); }
+TEST(Gemm, MatchesNaiveForAllTransposesStridesAndBeta) {
+  check_against_naive(13, 17, 29);
+  check_against_naive(29, 17, 13);
+}
 
 TEST(Gemm, MatchesNaiveAcrossTileAndBlockEdges) {
   std::printf("gemm backend: %s\n", gemm_backend_name().c_str());
-  for (auto [M, N, K] : {std::array<std::size_t, 3>{2, 1, 1},
-                         {12, 32, 256},
-                         {11, 31, 255},
-                         {13, 33, 257},
+  // More than 16 rows: the packed kernel.
+  for (auto [M, N, K] : {std::array<std::size_t, 3>{17, 1, 1},
+                         {24, 32, 512},
+                         {23, 31, 511},
+                         {25, 33, 513},
                          {145, 65, 513},
-                         {13, 33, 1025},
+                         {37, 33, 1025},
                          {24, 4099, 3},
-                         {3, 7, 600}})
+                         {17, 7, 600}})
     check_against_naive(M, N, K);
+}
+
+TEST(Gemm, FewRowsMatchNaiveAcrossTheirTileEdges) {
+  // 2-16 rows: B read in place, row blocks of 8, 48-64 columns per tile (B as is) or 3-8 rows of B
+  // per tile (B transposed), k in steps of 16.
+  for (std::size_t M : {2, 3, 5, 7, 8, 9, 13, 16})
+    for (auto [N, K] : {std::array<std::size_t, 2>{1, 1}, {47, 15}, {49, 17}, {65, 33}, {130, 300}})
+      check_against_naive(M, N, K);
 }
 
 TEST(Gemm, BetaZeroIgnoresWhatCHolds) {
@@ -64,15 +77,19 @@ TEST(Gemm, BetaZeroIgnoresWhatCHolds) {
 // (OpenBLAS splits K as well, so it makes no such promise.)
 TEST(Gemm, OneThreadAndTwoGiveTheSameBits) {
   if (gemm_backend_name() != "lmkit-avx512") GTEST_SKIP() << "OpenBLAS backend: no bitwise promise";
-  const std::size_t M = 200, N = 300, K = 260;
-  auto A = testing::random_values(M * K, 4), B = testing::random_values(N * K, 5);
-  std::vector<float> one(M * N), two(M * N);
-  set_gemm_threads(1);
-  gemm(false, true, M, N, K, 1.0f, A.data(), K, B.data(), K, 0.0f, one.data(), N);
-  set_gemm_threads(2);
-  gemm(false, true, M, N, K, 1.0f, A.data(), K, B.data(), K, 0.0f, two.data(), N);
-  set_gemm_threads(0);
-  EXPECT_EQ(one, two);
+  for (std::size_t M : {200, 8}) {  // the packed kernel and the few-rows one
+    const std::size_t N = 3000, K = 260;
+    auto A = testing::random_values(M * K, 4), B = testing::random_values(N * K, 5);
+    for (bool tb : {false, true}) {
+      std::vector<float> one(M * N), two(M * N);
+      set_gemm_threads(1);
+      gemm(false, tb, M, N, K, 1.0f, A.data(), K, B.data(), tb ? K : N, 0.0f, one.data(), N);
+      set_gemm_threads(2);
+      gemm(false, tb, M, N, K, 1.0f, A.data(), K, B.data(), tb ? K : N, 0.0f, two.data(), N);
+      set_gemm_threads(0);
+      EXPECT_EQ(one, two) << "M=" << M << " trans_b=" << tb;
+    }
+  }
 }
 
 // M = 1 takes the matrix-vector path.

@@ -7,6 +7,7 @@
 
 #include "lmkit/cli/command.hpp"
 #include "lmkit/util/error.hpp"
+#include "lmkit/util/memory.hpp"
 #include "lmkit/util/progress.hpp"
 #include "lmkit/util/thread_pool.hpp"
 
@@ -38,6 +39,7 @@ void setup_all_commands(CLI::App& app) {
 
 int main(int argc, char** argv) {
   using namespace lmkit;
+  keep_freed_memory();
   CLI::App app{"lmkit: ∞-gram and transformer language models in C++", "lmkit"};
   app.set_version_flag("--version", std::string("lmkit ") + LMKIT_VERSION);
   app.require_subcommand(1);

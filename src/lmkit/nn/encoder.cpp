@@ -135,6 +135,12 @@ void TransformerEncoder::resize(std::size_t B, std::size_t T) {
   if (config_.final_norm) {
     final_.assign(N * C, 0.0f), final_mean_.assign(N, 0.0f), final_rstd_.assign(N, 0.0f);
   }
+  d_qkv_.clear();  // the gradient buffers are sized by the first backward at this shape
+}
+
+void TransformerEncoder::resize_gradients() {
+  const std::size_t C = config_.n_embd, I = config_.n_inner, N = B_ * T_;
+  if (d_qkv_.size() == N * 3 * C) return;
   for (auto* v : {&d_out_, &d_in_, &d_norm1_, &d_atty_, &d_sum1_, &d_norm2_, &d_sum2_})
     v->assign(N * C, 0.0f);
   d_qkv_.assign(N * 3 * C, 0.0f);
@@ -227,6 +233,7 @@ void TransformerEncoder::backward(ParameterTable& table, const float* dout, floa
   const EncoderConfig& c = config_;
   const std::size_t B = B_, T = T_, C = c.n_embd, I = c.n_inner, N = B * T;
   if (acts_.empty() || N == 0) fail("TransformerEncoder::backward needs a forward first");
+  resize_gradients();
   const AttentionShape shape{.B = B,
                              .Tq = T,
                              .Tk = T,

@@ -98,7 +98,8 @@ class TransformerEncoder {
     std::vector<float> sum2;                           // (N, C)
   };
 
-  void resize(std::size_t B, std::size_t T);
+  void resize(std::size_t B, std::size_t T);  // activations; gradients wait for a backward
+  void resize_gradients();
   const float* layer_input(std::size_t l) const;
   const float* layer_output(std::size_t l) const;
 

@@ -134,6 +134,130 @@ void gemm_part(const Operand& a, const Operand& b, std::size_t K, float alpha, f
   }
 }
 
+// ---------------------------------------------------------------------------------------------------
+// Products with few rows: decoding a batch runs every projection with M = the batch. Packing B costs
+// more than such a product (each element of B is read, reordered and written for M multiply-adds),
+// so these read B where it lies, once.
+
+constexpr std::size_t kSmallM = 16;  // at most this many rows take the unpacked kernels
+constexpr std::size_t kSmallMB = 8;  // rows per register block
+
+// Vectors per tile row (B as is) or B rows per tile (B transposed), for a block of MB rows: as many
+// as keep the MB × that accumulators within 24 registers.
+constexpr std::size_t small_nv(std::size_t mb) { return std::min<std::size_t>(4, 24 / mb); }
+constexpr std::size_t small_nb(std::size_t mb) { return std::min<std::size_t>(8, 24 / mb); }
+
+// The sum of v's 16 lanes. (Masked forms with a full mask throughout: GCC 12's unmasked ones, and its
+// _mm512_reduce_add_ps, trip -Wmaybe-uninitialized on their undefined pass-through operand.)
+__attribute__((target("avx512f"))) inline float lane_sum(__m512 v) {
+  const __mmask16 all = 0xFFFF;
+  v = _mm512_add_ps(v, _mm512_maskz_shuffle_f32x4(all, v, v, 0x4E));  // 256-bit halves
+  v = _mm512_add_ps(v, _mm512_maskz_shuffle_f32x4(all, v, v, 0xB1));  // 128-bit quarters
+  v = _mm512_add_ps(v, _mm512_maskz_permute_ps(all, v, 0x4E));        // 64-bit pairs
+  v = _mm512_add_ps(v, _mm512_maskz_permute_ps(all, v, 0xB1));        // neighbours
+  return _mm512_cvtss_f32(v);
+}
+
+// C rows [row0, row0 + MB) × columns [j, j + n), n ≤ 16·NV, with B (K, N) as is: each step of k
+// broadcasts one element of each A row against NV vectors of B's row k.
+template <std::size_t MB, std::size_t NV>
+__attribute__((target("avx512f"))) void small_tile_b_rows(const Operand& a, std::size_t row0, const Operand& b,
+                                                          std::size_t K, std::size_t j, std::size_t n, float alpha,
+                                                          float beta, float* C, std::size_t ldc) {
+  __m512 acc[MB][NV];
+  for (auto& row : acc)
+    for (auto& x : row) x = _mm512_setzero_ps();
+  __mmask16 mask[NV];
+  for (std::size_t v = 0; v < NV; ++v) {
+    const std::size_t cols = n > 16 * v ? std::min<std::size_t>(16, n - 16 * v) : 0;
+    mask[v] = cols == 16 ? __mmask16(0xFFFF) : __mmask16((1u << cols) - 1);
+  }
+  const std::size_t a_step = a.trans ? a.ld : 1;   // along k
+  const std::size_t a_row = a.trans ? 1 : a.ld;    // between rows
+  const float* a0 = a.data + row0 * a_row;
+  for (std::size_t k = 0; k < K; ++k) {
+    const float* brow = b.data + k * b.ld + j;
+    __m512 bv[NV];
+    for (std::size_t v = 0; v < NV; ++v) bv[v] = _mm512_maskz_loadu_ps(mask[v], brow + 16 * v);
+    for (std::size_t r = 0; r < MB; ++r) {
+      const __m512 ar = _mm512_set1_ps(a0[r * a_row + k * a_step]);
+      for (std::size_t v = 0; v < NV; ++v) acc[r][v] = _mm512_fmadd_ps(ar, bv[v], acc[r][v]);
+    }
+  }
+  const __m512 valpha = _mm512_set1_ps(alpha), vbeta = _mm512_set1_ps(beta);
+  for (std::size_t r = 0; r < MB; ++r) {
+    float* crow = C + (row0 + r) * ldc + j;
+    for (std::size_t v = 0; v < NV; ++v) {
+      __m512 x = _mm512_mul_ps(acc[r][v], valpha);
+      if (beta != 0.0f) x = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(mask[v], crow + 16 * v), vbeta, x);
+      _mm512_mask_storeu_ps(crow + 16 * v, mask[v], x);
+    }
+  }
+}
+
+// The same with B transposed, (N, K), and A as is: C[r][c] is the dot product of A's row r and B's
+// row c, both contiguous in k, summed in 16 lanes and reduced at the end; n ≤ NB rows of B.
+template <std::size_t MB, std::size_t NB>
+__attribute__((target("avx512f"))) void small_tile_b_cols(const Operand& a, std::size_t row0, const Operand& b,
+                                                          std::size_t K, std::size_t j, std::size_t n, float alpha,
+                                                          float beta, float* C, std::size_t ldc) {
+  __m512 acc[MB][NB];
+  for (auto& row : acc)
+    for (auto& x : row) x = _mm512_setzero_ps();
+  const float* brow[NB];
+  for (std::size_t c = 0; c < NB; ++c) brow[c] = b.data + (j + std::min(c, n - 1)) * b.ld;  // past n: a repeat
+  const float* a0 = a.data + row0 * a.ld;
+  auto step = [&](std::size_t k, __mmask16 mask) {
+    __m512 bv[NB];
+    for (std::size_t c = 0; c < NB; ++c) bv[c] = _mm512_maskz_loadu_ps(mask, brow[c] + k);
+    for (std::size_t r = 0; r < MB; ++r) {
+      const __m512 ar = _mm512_maskz_loadu_ps(mask, a0 + r * a.ld + k);
+      for (std::size_t c = 0; c < NB; ++c) acc[r][c] = _mm512_fmadd_ps(ar, bv[c], acc[r][c]);
+    }
+  };
+  std::size_t k = 0;
+  for (; k + 16 <= K; k += 16) step(k, __mmask16(0xFFFF));
+  if (k < K) step(k, __mmask16((1u << (K - k)) - 1));
+  for (std::size_t r = 0; r < MB; ++r) {
+    float* crow = C + (row0 + r) * ldc + j;
+    for (std::size_t c = 0; c < n; ++c) {
+      const float x = alpha * lane_sum(acc[r][c]);
+      crow[c] = beta == 0.0f ? x : x + beta * crow[c];
+    }
+  }
+}
+
+// C rows [row0, row0 + MB) × columns [c0, c1), tile after tile.
+template <std::size_t MB>
+void small_rows(const Operand& a, std::size_t row0, const Operand& b, std::size_t K, std::size_t c0, std::size_t c1,
+                float alpha, float beta, float* C, std::size_t ldc) {
+  if (!b.trans) {
+    constexpr std::size_t width = 16 * small_nv(MB);
+    for (std::size_t j = c0; j < c1; j += width)
+      small_tile_b_rows<MB, small_nv(MB)>(a, row0, b, K, j, std::min(width, c1 - j), alpha, beta, C, ldc);
+  } else {
+    constexpr std::size_t width = small_nb(MB);
+    for (std::size_t j = c0; j < c1; j += width)
+      small_tile_b_cols<MB, small_nb(MB)>(a, row0, b, K, j, std::min(width, c1 - j), alpha, beta, C, ldc);
+  }
+}
+
+void small_part(const Operand& a, std::size_t M, const Operand& b, std::size_t K, std::size_t c0, std::size_t c1,
+                float alpha, float beta, float* C, std::size_t ldc) {
+  for (std::size_t row0 = 0; row0 < M; row0 += kSmallMB) {
+    switch (std::min(kSmallMB, M - row0)) {
+      case 1: small_rows<1>(a, row0, b, K, c0, c1, alpha, beta, C, ldc); break;
+      case 2: small_rows<2>(a, row0, b, K, c0, c1, alpha, beta, C, ldc); break;
+      case 3: small_rows<3>(a, row0, b, K, c0, c1, alpha, beta, C, ldc); break;
+      case 4: small_rows<4>(a, row0, b, K, c0, c1, alpha, beta, C, ldc); break;
+      case 5: small_rows<5>(a, row0, b, K, c0, c1, alpha, beta, C, ldc); break;
+      case 6: small_rows<6>(a, row0, b, K, c0, c1, alpha, beta, C, ldc); break;
+      case 7: small_rows<7>(a, row0, b, K, c0, c1, alpha, beta, C, ldc); break;
+      default: small_rows<8>(a, row0, b, K, c0, c1, alpha, beta, C, ldc); break;
+    }
+  }
+}
+
 }  // namespace
 
 bool cpu_has_avx512() {
@@ -156,6 +280,21 @@ void gemm_avx512(bool trans_a, bool trans_b, std::size_t M, std::size_t N, std::
   // Threads take whole tiles; a product too small to pay for waking them runs here.
   const double flops = 2.0 * static_cast<double>(M) * static_cast<double>(N) * static_cast<double>(K);
   if (flops < 4e6) threads = 1;
+  if (M <= kSmallM && !(trans_a && trans_b)) {  // few rows: B read where it lies, columns split
+    constexpr std::size_t unit = 64;
+    const std::size_t units = (N + unit - 1) / unit;
+    threads = std::max<std::size_t>(1, std::min(threads, units));
+    if (threads == 1) {
+      small_part(a, M, b, K, 0, N, alpha, beta, C, ldc);
+      return;
+    }
+    ThreadPool::global().run(threads, [&](std::size_t t) {
+      const std::size_t begin = std::min(N, units * t / threads * unit);
+      const std::size_t end = std::min(N, units * (t + 1) / threads * unit);
+      if (begin < end) small_part(a, M, b, K, begin, end, alpha, beta, C, ldc);
+    });
+    return;
+  }
   // Each thread packs the operand it does not split, so split the dimension whose other operand is
   // cheaper to pack twice: columns (each thread repacks A, M·K) or rows (each repacks B, K·N).
   const bool split_columns = M <= N;

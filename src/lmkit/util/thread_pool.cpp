@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <memory>
 
 namespace lmkit {
@@ -10,6 +11,23 @@ namespace {
 std::atomic<std::size_t> g_default_threads{0};
 // True while this thread runs a task of some run(): a run() from inside a task runs inline.
 thread_local bool t_in_task = false;
+
+// Waits up to ~50 µs for ready() by spinning, and says whether it came. Kernels issue runs back to
+// back (one decoding step is dozens of small ones), and putting a thread to sleep and waking it
+// again costs more than many of those runs; past the spin, threads block as usual.
+template <typename Ready>
+bool spin_until(Ready ready) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::microseconds(50);
+  while (true) {
+    for (int i = 0; i < 64; ++i) {
+      if (ready()) return true;
+#if defined(__x86_64__) || defined(__i386__)
+      __builtin_ia32_pause();
+#endif
+    }
+    if (std::chrono::steady_clock::now() > deadline) return ready();
+  }
+}
 }  // namespace
 
 ThreadPool::ThreadPool(std::size_t n_threads) {
@@ -58,6 +76,7 @@ void ThreadPool::worker_loop() {
   std::size_t seen_generation = 0;
   while (true) {
     {
+      spin_until([&] { return generation_.load() != seen_generation; });
       std::unique_lock lock(mutex_);
       wake_.wait(lock, [&] { return stopping_ || generation_ != seen_generation; });
       if (stopping_) return;
@@ -89,6 +108,7 @@ void ThreadPool::run(std::size_t n_tasks, const std::function<void(std::size_t)>
   }
   wake_.notify_all();
   drain_tasks();
+  spin_until([&] { return tasks_done_.load() == n_tasks; });
   std::exception_ptr error;
   {
     std::unique_lock lock(mutex_);

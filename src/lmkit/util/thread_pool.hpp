@@ -4,6 +4,7 @@
 // each other silently.
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <cstddef>
 #include <functional>
@@ -48,8 +49,9 @@ class ThreadPool {
   const std::function<void(std::size_t)>* task_ = nullptr;
   std::size_t n_tasks_ = 0;
   std::size_t next_task_ = 0;
-  std::size_t tasks_done_ = 0;
-  std::size_t generation_ = 0;
+  // Both change only under mutex_; atomic so that a thread may watch them, spinning, without it.
+  std::atomic<std::size_t> tasks_done_{0};
+  std::atomic<std::size_t> generation_{0};
   bool stopping_ = false;
   std::exception_ptr error_;
   std::mutex run_mutex_;  // one run() at a time
