@@ -46,6 +46,35 @@ done
 expect_exit 0 -- cmp "$workdir/cls1/model.safetensors" "$workdir/cls2/model.safetensors"
 expect_match "$(cat "$workdir/cls1/config.json")" '"id2label"' "the classifier's config.json has id2label"
 
+# Label budgets: fine-tuning on N (or a fraction) of the training examples, drawn at random. The
+# corpus has 100 documents of 4 lines; without --val-data a tenth is held out, leaving 360.
+expect_exit 0 -- "$lmkit" --quiet --threads 1 classify train --init "$workdir/mlm" --data "$corpus" --lines \
+  --label-field kind --epochs 2 --batch 8 --seq-len 24 --train-examples 10 --out "$workdir/cls-10" --json
+expect_match "$out" '"labels":\["a","b"\]' "a label budget keeps every label of the data"
+expect_match "$out" '"train_examples":10,' "--train-examples 10 trains on 10 examples"
+expect_match "$out" '"steps":4,' "10 examples in batches of 8 for 2 epochs are 4 steps"
+expect_match "$(cat "$workdir/cls-10/training.json")" '"available_examples": ?360' "training.json records the pool"
+expect_exit 0 -- "$lmkit" --quiet --threads 1 classify train --tokenizer "$workdir/wp" --config tiny --data "$corpus" \
+  --lines --label-field kind --epochs 1 --batch 8 --seq-len 24 --train-fraction 0.25 --out "$workdir/cls-q" --json
+expect_match "$out" '"train_examples":90,' "--train-fraction 0.25 of 360 is 90 examples"
+expect_match "$out" '"steps":12,' "90 examples in batches of 8 are 12 steps"
+expect_exit 0 -- "$lmkit" classify baseline --data "$corpus" --test "$workdir/test.jsonl" --lines --label-field kind \
+  --train-examples 30 --json
+expect_match "$out" '"train_examples":30,' "the baseline takes the same label budget"
+budget=("$lmkit" classify train --init "$workdir/mlm" --data "$corpus" --lines --label-field kind --out "$workdir/z")
+expect_exit 2 -- "${budget[@]}" --train-examples 0
+expect_match "$err" "train-examples" "--train-examples 0 is refused"
+expect_exit 2 -- "${budget[@]}" --train-examples 361
+expect_match "$err" "exceeds the 360 training examples" "a budget beyond the data is refused"
+expect_exit 2 -- "${budget[@]}" --train-fraction 1.5
+expect_match "$err" "must be in \(0, 1\]" "a fraction above 1 is refused"
+expect_exit 2 -- "${budget[@]}" --train-fraction 0
+expect_match "$err" "train-fraction" "a zero fraction is refused"
+expect_exit 2 -- "${budget[@]}" --train-fraction -0.5
+expect_exit 2 -- "${budget[@]}" --train-examples 10 --train-fraction 0.5
+expect_match "$err" "not both" "a count and a fraction together are refused"
+expect_exit 1 -- test -e "$workdir/z"  # no model is written for a refused budget
+
 expect_exit 0 -- "$lmkit" --quiet classify eval --model "$workdir/cls1" --data "$workdir/test.jsonl" --lines \
   --label-field kind --json
 expect_match "$out" '"examples":80' "eval reads every line of the test documents"

@@ -42,6 +42,8 @@ struct ClassifyOptions {
   std::string label_field = "label";
   std::string init, tokenizer, config = "tiny", model, out;
   std::size_t epochs = 1, batch = 32, seq_len = 64;
+  std::size_t train_examples = 0;  // train, baseline: a label budget of this many examples (0: all)
+  double train_fraction = 0;       // or of this fraction of them (0: all)
   float lr = 2e-4f, weight_decay = 0.01f, clip = 1.0f;
   std::uint64_t seed = 1;
   bool force = false, json = false;
@@ -91,6 +93,34 @@ double accuracy(const std::vector<float>& probs, const std::vector<std::int32_t>
   return labels.empty() ? 0.0 : static_cast<double>(correct) / static_cast<double>(labels.size());
 }
 
+// A label budget (--train-examples N or --train-fraction F): that many of the training examples,
+// drawn at random (seeded by --seed), kept in their original order. The corpus may be sorted (the
+// KJV splits run from Genesis to Revelation), so the first N would not do. Without a budget, all.
+void apply_label_budget(std::vector<Example>& examples, const ClassifyOptions& o) {
+  if (o.train_examples != 0 && o.train_fraction != 0)
+    usage_fail("give --train-examples or --train-fraction, not both");
+  if (o.train_fraction != 0 && !(o.train_fraction > 0 && o.train_fraction <= 1))
+    usage_fail("--train-fraction must be in (0, 1], got {}", o.train_fraction);
+  if (o.train_examples > examples.size())
+    usage_fail("--train-examples {} exceeds the {} training examples", o.train_examples, examples.size());
+  if (o.train_examples == 0 && o.train_fraction == 0) return;
+  const std::size_t count =
+      o.train_examples != 0
+          ? o.train_examples
+          : std::max<std::size_t>(1, static_cast<std::size_t>(std::llround(
+                                         o.train_fraction * static_cast<double>(examples.size()))));
+  std::vector<std::size_t> order(examples.size());
+  std::iota(order.begin(), order.end(), 0);
+  std::mt19937_64 rng(o.seed * 7919 + 17);
+  std::shuffle(order.begin(), order.end(), rng);
+  order.resize(count);
+  std::sort(order.begin(), order.end());
+  std::vector<Example> kept;
+  kept.reserve(count);
+  for (std::size_t i : order) kept.push_back(std::move(examples[i]));
+  examples = std::move(kept);
+}
+
 struct LoadedClassifier {
   nn::BertModel model;
   std::vector<std::string> labels;
@@ -135,6 +165,9 @@ void run_train(ClassifyOptions o) {
   if (labels.size() < 2)
     fail("{}: field \"{}\" has only one value; a classifier needs at least two", o.data.front(),
          o.label_field);
+  // A label budget is drawn after the labels are known, so the model has every label of the data.
+  const std::size_t available = train_examples.size();
+  apply_label_budget(train_examples, o);
 
   std::unique_ptr<text::WordPieceTokenizer> tokenizer =
       load_bert_tokenizer(o.tokenizer.empty() ? o.init : o.tokenizer);
@@ -168,9 +201,10 @@ void run_train(ClassifyOptions o) {
   const bool quiet = ProgressBar::quiet() || o.json;
   if (!quiet)
     fmt::print(stderr,
-               "Fine-tuning {} parameters ({}) on {} examples ({} for validation), labels {}, {} threads\n",
+               "Fine-tuning {} parameters ({}) on {} examples{} ({} for validation), labels {}, {} threads\n",
                model.parameters().size(), o.init.empty() ? "from scratch" : "from " + o.init, train.size(),
-               val.size(), fmt::join(labels, ", "), threads);
+               train.size() < available ? fmt::format(" of {}", available) : "", val.size(),
+               fmt::join(labels, ", "), threads);
 
   nn::AdamW optimizer({.beta1 = 0.9f, .beta2 = 0.999f, .eps = 1e-8f, .weight_decay = o.weight_decay},
                       model.parameters().size());
@@ -224,6 +258,8 @@ void run_train(ClassifyOptions o) {
                                               {"data", o.data},
                                               {"label_field", o.label_field},
                                               {"lines", o.lines},
+                                              {"train_examples", train.size()},
+                                              {"available_examples", available},
                                               {"epochs", epochs},
                                               {"batch", o.batch},
                                               {"seq_len", o.seq_len},
@@ -234,6 +270,7 @@ void run_train(ClassifyOptions o) {
   if (o.json)
     fmt::print("{}\n", Json{{"out", o.out},
                             {"labels", labels},
+                            {"train_examples", train.size()},
                             {"steps", step},
                             {"val_accuracy", val_accuracy},
                             {"seconds", seconds}}
@@ -308,6 +345,7 @@ void run_baseline(const ClassifyOptions& o) {
   for (const auto& e : train) label_set.insert(e.label);
   std::vector<std::string> labels(label_set.begin(), label_set.end());
   if (labels.size() < 2) fail("{}: field \"{}\" has only one value", o.data.front(), o.label_field);
+  apply_label_budget(train, o);  // the draw of classify train's with the same --seed and --val-data
   auto train_labels = label_ids(train, labels, "training data");
   auto test_labels = label_ids(test, labels, "test data");
   nn::NaiveBayes nb(labels.size());
@@ -354,6 +392,15 @@ void add_data_options(CLI::App* sub, ClassifyOptions& o, bool labels) {
   sub->add_flag("--json", o.json, "Print one JSON document");
 }
 
+void add_budget_options(CLI::App* sub, ClassifyOptions& o) {
+  sub->add_option("--train-examples", o.train_examples,
+                  "Label budget: train on this many of the training examples, drawn at random (--seed)")
+      ->check(CLI::PositiveNumber);
+  sub->add_option("--train-fraction", o.train_fraction,
+                  "Label budget: train on this fraction (0, 1] of the training examples, drawn at random")
+      ->check(CLI::PositiveNumber);
+}
+
 const bool registered = register_command("classify", [](CLI::App& app) {
   auto o = std::make_shared<ClassifyOptions>();
   auto* group = app.add_subcommand("classify", "Sequence classification with a BERT-like encoder");
@@ -369,6 +416,7 @@ const bool registered = register_command("classify", [](CLI::App& app) {
       ->capture_default_str();
   train->add_option("--out", o->out, "Model directory to write")->required();
   train->add_option("--epochs", o->epochs, "Passes over the training examples")->capture_default_str();
+  add_budget_options(train, *o);
   train->add_option("--lr", o->lr, "Peak learning rate (warmup a tenth, then cosine decay)")
       ->capture_default_str();
   train->add_option("--weight-decay", o->weight_decay, "AdamW weight decay on matrices")
@@ -398,6 +446,8 @@ const bool registered = register_command("classify", [](CLI::App& app) {
       group->add_subcommand("baseline", "Multinomial naive Bayes over bags of words, for comparison");
   baseline->add_option("--data", o->data, "Training corpus")->required();
   baseline->add_option("--test", o->test, "Test corpus")->required();
+  add_budget_options(baseline, *o);
+  baseline->add_option("--seed", o->seed, "Seed of the label budget's draw")->capture_default_str();
   add_data_options(baseline, *o, true);
   baseline->callback([o] { run_baseline(*o); });
 });
