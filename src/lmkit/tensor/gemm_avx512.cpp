@@ -209,7 +209,10 @@ __attribute__((target("avx512f"))) void small_tile_b_cols(const Operand& a, std:
   const float* a0 = a.data + row0 * a.ld;
   auto step = [&](std::size_t k, __mmask16 mask) {
     __m512 bv[NB];
-    for (std::size_t c = 0; c < NB; ++c) bv[c] = _mm512_maskz_loadu_ps(mask, brow[c] + k);
+    for (std::size_t c = 0; c < NB; ++c) {
+      _mm_prefetch(reinterpret_cast<const char*>(brow[c] + k + 128), _MM_HINT_T0);
+      bv[c] = _mm512_maskz_loadu_ps(mask, brow[c] + k);
+    }
     for (std::size_t r = 0; r < MB; ++r) {
       const __m512 ar = _mm512_maskz_loadu_ps(mask, a0 + r * a.ld + k);
       for (std::size_t c = 0; c < NB; ++c) acc[r][c] = _mm512_fmadd_ps(ar, bv[c], acc[r][c]);
@@ -246,7 +249,13 @@ __attribute__((target("avx512f"))) void row_times_b(const Operand& a, const Oper
       const __m512 a2 = _mm512_set1_ps(a.data[(k + 2) * a_step]), a3 = _mm512_set1_ps(a.data[(k + 3) * a_step]);
       const float* b0 = b.data + k * b.ld + j0;
       const float *b1 = b0 + b.ld, *b2 = b1 + b.ld, *b3 = b2 + b.ld;
+      const float* ahead = b0 + 4 * b.ld;  // the next pass's first row (read past B's end never)
+      const bool prefetch = k + 8 <= K;
       auto pass = [&](std::size_t j, __mmask16 mask) {
+        if (prefetch) {
+          for (std::size_t r = 0; r < 4; ++r)
+            _mm_prefetch(reinterpret_cast<const char*>(ahead + r * b.ld + j), _MM_HINT_T0);
+        }
         __m512 x = _mm512_maskz_loadu_ps(mask, sums + j);
         x = _mm512_fmadd_ps(a0, _mm512_maskz_loadu_ps(mask, b0 + j), x);
         x = _mm512_fmadd_ps(a1, _mm512_maskz_loadu_ps(mask, b1 + j), x);
