@@ -207,7 +207,7 @@ __attribute__((target("avx512f"))) void small_tile_b_cols(const Operand& a, std:
   const float* brow[NB];
   for (std::size_t c = 0; c < NB; ++c) brow[c] = b.data + (j + std::min(c, n - 1)) * b.ld;  // past n: a repeat
   const float* a0 = a.data + row0 * a.ld;
-  auto step = [&](std::size_t k, __mmask16 mask) {
+  auto step = [&](std::size_t k, __mmask16 mask) __attribute__((target("avx512f"))) {
     __m512 bv[NB];
     for (std::size_t c = 0; c < NB; ++c) {
       _mm_prefetch(reinterpret_cast<const char*>(brow[c] + k + 128), _MM_HINT_T0);
@@ -251,7 +251,7 @@ __attribute__((target("avx512f"))) void row_times_b(const Operand& a, const Oper
       const float *b1 = b0 + b.ld, *b2 = b1 + b.ld, *b3 = b2 + b.ld;
       const float* ahead = b0 + 4 * b.ld;  // the next pass's first row (read past B's end never)
       const bool prefetch = k + 8 <= K;
-      auto pass = [&](std::size_t j, __mmask16 mask) {
+      auto pass = [&](std::size_t j, __mmask16 mask) __attribute__((target("avx512f"))) {
         if (prefetch) {
           for (std::size_t r = 0; r < 4; ++r)
             _mm_prefetch(reinterpret_cast<const char*>(ahead + r * b.ld + j), _MM_HINT_T0);
