@@ -146,9 +146,11 @@ void run_mlm_train(MlmOptions o) {
   if (o.resume) {
     if (o.out.empty()) usage_fail("--resume needs --out, the checkpoint directory to continue");
     const std::string path = o.out + "/training.json";
-    if (!std::filesystem::is_regular_file(path)) usage_fail("--resume: {} is not an lmkit mlm checkpoint", o.out);
+    if (!std::filesystem::is_regular_file(path))
+      usage_fail("--resume: {} is not an lmkit mlm checkpoint", o.out);
     state = read_json_file(path);
-    if (json_get<std::string>(state, "format", path) != "lmkit-mlm-1") fail("{}: not an lmkit mlm checkpoint", path);
+    if (json_get<std::string>(state, "format", path) != "lmkit-mlm-1")
+      fail("{}: not an lmkit mlm checkpoint", path);
     const std::size_t steps_override = o.steps_given ? o.steps : 0, until = o.until;
     const bool json = o.json;
     const std::string out = o.out;
@@ -176,7 +178,8 @@ void run_mlm_train(MlmOptions o) {
     loaded = std::make_unique<nn::BertModel>(nn::load_bert_dir(o.out));
   } else {
     nn::BertConfig fresh;
-    if (!nn::bert_config_preset(o.config, fresh)) usage_fail("--config {} is not tiny, small or base", o.config);
+    if (!nn::bert_config_preset(o.config, fresh))
+      usage_fail("--config {} is not tiny, small or base", o.config);
     fresh.vocab_size = tokenizer->vocab_size();
     fresh.max_position_embeddings = std::max(fresh.max_position_embeddings, o.seq_len);
     loaded = std::make_unique<nn::BertModel>(fresh);
@@ -223,8 +226,8 @@ void run_mlm_train(MlmOptions o) {
     nn::save_bert_dir(model, out.temp_path(), "", {});
     write_bert_tokenizer_files(*tokenizer, out.temp_path());
     nn::write_training_files(out.temp_path(), optimizer,
-                             {{"format", "lmkit-mlm-1"}, {"step", step}, {"options", options_json(o)}}, history,
-                             "lmkit mlm train: " + o.out);
+                             {{"format", "lmkit-mlm-1"}, {"step", step}, {"options", options_json(o)}},
+                             history, "lmkit mlm train: " + o.out);
     out.commit();
     written = true;
   };
@@ -279,8 +282,10 @@ void run_mlm_train(MlmOptions o) {
                     {"parameters", n_parameters}}
                    .dump());
   } else {
-    fmt::print("trained to step {} of {} in {:.1f} s: train MLM loss {:.4f}, validation MLM loss {:.4f}\nmodel: {}\n",
-               last_step, o.steps, seconds, train_loss, val_loss.value_or(0.0f), o.out);
+    fmt::print(
+        "trained to step {} of {} in {:.1f} s: train MLM loss {:.4f}, validation MLM loss {:.4f}\nmodel: "
+        "{}\n",
+        last_step, o.steps, seconds, train_loss, val_loss.value_or(0.0f), o.out);
   }
 }
 
@@ -292,7 +297,8 @@ const bool registered = register_command("mlm", [](CLI::App& app) {
   sub->add_option("--data", o->data, "Training corpus files (.jsonl with a \"text\" field, or plain text)");
   sub->add_option("--val-data", o->val_data, "Validation corpus (default: the last tenth of the examples)");
   sub->add_flag("--lines", o->lines, "One example per line of each document (default: per document)");
-  sub->add_option("--tokenizer", o->tokenizer, "A WordPiece tokenizer (vocab.txt or tokenizer.json, or its folder)");
+  sub->add_option("--tokenizer", o->tokenizer,
+                  "A WordPiece tokenizer (vocab.txt or tokenizer.json, or its folder)");
   sub->add_option("--config", o->config, "Model size: tiny, small or base")->capture_default_str();
   sub->add_option("--out", o->out, "Model directory to write")->required();
   sub->add_option("--steps", o->steps, "Optimizer steps (with --resume: a new total, to train further)")
