@@ -37,6 +37,26 @@ expect_match "$(cat "$workdir/mlm/config.json")" '"BertForMaskedLM"' "config.jso
 expect_exit 2 -- "$lmkit" mlm train --data "$corpus" --lines --tokenizer "$workdir/wp" --steps 2 --out "$workdir/mlm"
 expect_match "$err" "already exists" "an existing --out is refused"
 
+# Stopping at step 3 and resuming gives the straight run's model and optimizer, bit for bit; the
+# checkpoint carries its tokenizer, so the original's absence does not matter.
+mlm=("$lmkit" --quiet --threads 2 mlm train --lines --batch 8 --seq-len 24 --val-every 3)
+expect_exit 0 -- "${mlm[@]}" --data "$corpus" --tokenizer "$workdir/wp" --steps 6 --out "$workdir/mlm-full"
+cp -r "$workdir/wp" "$workdir/wp-moved"
+expect_exit 0 -- "${mlm[@]}" --data "$corpus" --tokenizer "$workdir/wp-moved" --steps 6 --until 3 --out "$workdir/mlm-split"
+expect_match "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["step"])' "$workdir/mlm-split/training.json")" '^3$' "--until 3 checkpoints at step 3"
+rm -r "$workdir/wp-moved"
+expect_exit 0 -- "$lmkit" --quiet --threads 2 mlm train --out "$workdir/mlm-split" --resume
+for f in model.safetensors optimizer.safetensors; do
+  checks=$((checks + 1))
+  cmp -s "$workdir/mlm-full/$f" "$workdir/mlm-split/$f" || { echo "FAIL: resumed mlm $f differs from the straight run"; failures=$((failures + 1)); }
+done
+expect_exit 2 -- "$lmkit" --quiet mlm train --out "$workdir/mlm-split" --resume
+expect_match "$err" "already run 6 steps" "resuming a finished run asks for more --steps"
+expect_exit 0 -- "$lmkit" --quiet mlm train --out "$workdir/mlm-split" --resume --steps 8 --json
+expect_match "$out" '"steps":8' "--steps with --resume trains further"
+expect_exit 2 -- "$lmkit" --quiet mlm train --out "$workdir/wp" --resume
+expect_match "$err" "not an lmkit mlm checkpoint" "--resume on a directory that is not a checkpoint"
+
 # Fine-tuning is deterministic for a seed (same threads).
 for run in 1 2; do
   expect_exit 0 -- "$lmkit" --quiet --threads 1 classify train --init "$workdir/mlm" --data "$corpus" --lines \

@@ -57,11 +57,12 @@ TEST(Gemm, MatchesNaiveAcrossTileAndBlockEdges) {
 }
 
 TEST(Gemm, FewRowsMatchNaiveAcrossTheirTileEdges) {
-  // 2-16 rows: B read in place, row blocks of 8, 48-64 columns per tile (B as is) or 3-8 rows of B
+  // 1-16 rows: B read in place, row blocks of 8, 48-64 columns per tile (B as is) or 3-8 rows of B
   // per tile (B transposed), k in steps of 16.
-  for (std::size_t M : {2, 3, 5, 7, 8, 9, 13, 16})
+  for (std::size_t M : {1, 2, 3, 5, 7, 8, 9, 13, 16})
     for (auto [N, K] : {std::array<std::size_t, 2>{1, 1}, {47, 15}, {49, 17}, {65, 33}, {130, 300}})
       check_against_naive(M, N, K);
+  check_against_naive(1, 1100, 7);  // one row, B as is: spans of 1024 columns, rows of B four at a time
 }
 
 TEST(Gemm, BetaZeroIgnoresWhatCHolds) {
@@ -77,7 +78,7 @@ TEST(Gemm, BetaZeroIgnoresWhatCHolds) {
 // (OpenBLAS splits K as well, so it makes no such promise.)
 TEST(Gemm, OneThreadAndTwoGiveTheSameBits) {
   if (gemm_backend_name() != "lmkit-avx512") GTEST_SKIP() << "OpenBLAS backend: no bitwise promise";
-  for (std::size_t M : {200, 8}) {  // the packed kernel and the few-rows one
+  for (std::size_t M : {200, 8, 1}) {  // the packed kernel and the few-rows ones
     const std::size_t N = 3000, K = 260;
     auto A = testing::random_values(M * K, 4), B = testing::random_values(N * K, 5);
     for (bool tb : {false, true}) {
@@ -92,7 +93,7 @@ TEST(Gemm, OneThreadAndTwoGiveTheSameBits) {
   }
 }
 
-// M = 1 takes the matrix-vector path.
+// M = 1: lmkit's row kernel on AVX-512 CPUs, OpenBLAS's sgemv elsewhere.
 TEST(Gemm, SingleRowMatchesNaive) { check_against_naive(1, 17, 29); }
 
 TEST(Gemm, NaiveComputesAHandCheckedProduct) {

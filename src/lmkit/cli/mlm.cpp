@@ -48,6 +48,9 @@ struct MlmOptions {
   std::size_t val_every = 100;
   std::size_t val_batches = 8;
   std::size_t checkpoint_every = 0;
+  std::size_t until = 0;  // stop (and checkpoint) after this step; 0: at `steps`
+  bool steps_given = false;
+  bool resume = false;
   bool force = false;
   bool json = false;
 };
@@ -66,7 +69,31 @@ Json options_json(const MlmOptions& o) {
           {"mask_prob", o.mask_prob},
           {"weight_decay", o.weight_decay},
           {"clip", o.clip},
-          {"seed", o.seed}};
+          {"seed", o.seed},
+          {"val_every", o.val_every},
+          {"val_batches", o.val_batches},
+          {"checkpoint_every", o.checkpoint_every}};
+}
+
+// The options a checkpoint was trained with (training.json's "options"), for --resume.
+void options_from_json(MlmOptions& o, const Json& j, const std::string& ctx) {
+  o.data = json_get<std::vector<std::string>>(j, "data", ctx);
+  o.val_data = json_get<std::vector<std::string>>(j, "val_data", ctx);
+  o.lines = json_get<bool>(j, "lines", ctx);
+  o.tokenizer = json_get<std::string>(j, "tokenizer", ctx);
+  o.config = json_get<std::string>(j, "config", ctx);
+  o.steps = json_get<std::size_t>(j, "steps", ctx);
+  o.batch = json_get<std::size_t>(j, "batch", ctx);
+  o.seq_len = json_get<std::size_t>(j, "seq_len", ctx);
+  o.lr = json_get<float>(j, "lr", ctx);
+  o.warmup = json_get<std::size_t>(j, "warmup", ctx);
+  o.mask_prob = json_get<float>(j, "mask_prob", ctx);
+  o.weight_decay = json_get<float>(j, "weight_decay", ctx);
+  o.clip = json_get<float>(j, "clip", ctx);
+  o.seed = json_get<std::uint64_t>(j, "seed", ctx);
+  o.val_every = json_get<std::size_t>(j, "val_every", ctx);
+  o.val_batches = json_get<std::size_t>(j, "val_batches", ctx);
+  o.checkpoint_every = json_get<std::size_t>(j, "checkpoint_every", ctx);
 }
 
 // SplitMix64, so batches and masks depend only on (seed, step).
@@ -115,23 +142,51 @@ float validation_loss(nn::BertModel& model, const std::vector<std::vector<std::i
 }
 
 void run_mlm_train(MlmOptions o) {
+  Json state;  // the checkpoint's training.json when resuming
+  if (o.resume) {
+    if (o.out.empty()) usage_fail("--resume needs --out, the checkpoint directory to continue");
+    const std::string path = o.out + "/training.json";
+    if (!std::filesystem::is_regular_file(path))
+      usage_fail("--resume: {} is not an lmkit mlm checkpoint", o.out);
+    state = read_json_file(path);
+    if (json_get<std::string>(state, "format", path) != "lmkit-mlm-1")
+      fail("{}: not an lmkit mlm checkpoint", path);
+    const std::size_t steps_override = o.steps_given ? o.steps : 0, until = o.until;
+    const bool json = o.json;
+    const std::string out = o.out;
+    options_from_json(o, json_get<Json>(state, "options", path), path);
+    o.out = out, o.json = json, o.until = until;
+    if (steps_override) o.steps = steps_override;
+  } else {
+    if (o.data.empty() || o.tokenizer.empty())
+      usage_fail("lmkit mlm train needs --data and --tokenizer (or --resume with --out)");
+    if (std::filesystem::exists(o.out) && !o.force)
+      usage_fail("--out {} already exists; continue it with --resume, choose a new directory or pass --force",
+                 o.out);
+  }
   if (o.batch == 0) usage_fail("--batch must be positive");
   if (o.steps == 0) usage_fail("--steps must be positive");
   if (!(o.mask_prob > 0.0f && o.mask_prob < 1.0f)) usage_fail("--mask-prob must be in (0, 1)");
   if (o.val_every == 0) usage_fail("--val-every must be positive");
-  if (std::filesystem::exists(o.out) && !o.force)
-    usage_fail("--out {} already exists; choose a new directory or pass --force", o.out);
   const std::size_t threads = ThreadPool::default_threads();
   tensor::set_gemm_threads(threads);
-  auto tokenizer = load_bert_tokenizer(o.tokenizer);
+  // A resumed run reads the tokenizer the checkpoint carries, wherever the original went.
+  auto tokenizer = load_bert_tokenizer(o.resume ? o.out : o.tokenizer);
 
-  nn::BertConfig config;
-  if (!nn::bert_config_preset(o.config, config))
-    usage_fail("--config {} is not tiny, small or base", o.config);
-  config.vocab_size = tokenizer->vocab_size();
-  config.max_position_embeddings = std::max(config.max_position_embeddings, o.seq_len);
-  nn::BertModel model(config);
-  model.init_weights(o.seed);
+  std::unique_ptr<nn::BertModel> loaded;
+  if (o.resume) {
+    loaded = std::make_unique<nn::BertModel>(nn::load_bert_dir(o.out));
+  } else {
+    nn::BertConfig fresh;
+    if (!nn::bert_config_preset(o.config, fresh))
+      usage_fail("--config {} is not tiny, small or base", o.config);
+    fresh.vocab_size = tokenizer->vocab_size();
+    fresh.max_position_embeddings = std::max(fresh.max_position_embeddings, o.seq_len);
+    loaded = std::make_unique<nn::BertModel>(fresh);
+    loaded->init_weights(o.seed);
+  }
+  nn::BertModel& model = *loaded;
+  const nn::BertConfig& config = model.config();
 
   auto train_examples = read_examples(o.data, o.lines, "");
   std::vector<Example> val_examples;
@@ -159,30 +214,33 @@ void run_mlm_train(MlmOptions o) {
 
   nn::AdamW optimizer({.beta1 = 0.9f, .beta2 = 0.999f, .eps = 1e-8f, .weight_decay = o.weight_decay},
                       n_parameters);
+  const std::size_t last_step = o.until ? std::min(o.until, o.steps) : o.steps;
+  nn::TrainingProgress progress;
+  if (o.resume) progress = nn::resume_progress(o.out, state, optimizer, last_step);
+  std::vector<nn::LossPoint>& history = progress.history;
   const auto mask_id = static_cast<std::int32_t>(tokenizer->required_id("[MASK]"));
   const std::int32_t first_random = first_ordinary_id(*tokenizer);
-  std::vector<nn::LossPoint> history;
-  bool written = o.force;
+  bool written = o.force || o.resume;
   auto checkpoint = [&](std::size_t step) {
     AtomicDirectory out(o.out, written);
     nn::save_bert_dir(model, out.temp_path(), "", {});
     write_bert_tokenizer_files(*tokenizer, out.temp_path());
-    Json state = {{"format", "lmkit-mlm-1"}, {"step", step}, {"options", options_json(o)}};
-    state["history"] = nn::history_to_json(history);
-    write_json_file(out.file("training.json"), state);
-    write_file_atomic(out.file("loss.svg"), nn::loss_curve_svg(history, "lmkit mlm train: " + o.out));
+    nn::write_training_files(out.temp_path(), optimizer,
+                             {{"format", "lmkit-mlm-1"}, {"step", step}, {"options", options_json(o)}},
+                             history, "lmkit mlm train: " + o.out);
     out.commit();
     written = true;
   };
 
   ProgressBar bar("mlm train", o.steps, "steps");
+  bar.set(progress.step);
   std::vector<std::int32_t> inputs, targets;
   std::vector<std::size_t> rows(o.batch);
   float train_loss = 0;
   std::optional<float> val_loss;
   std::uint64_t sequences_seen = 0;
   const auto start = std::chrono::steady_clock::now();
-  for (std::size_t step = 0; step < o.steps;) {
+  for (std::size_t step = progress.step; step < last_step;) {
     std::mt19937_64 rng(mix(o.seed ^ mix(step)));
     for (auto& r : rows) r = static_cast<std::size_t>(rng() % train.size());
     PaddedBatch b = make_batch(train, rows, *tokenizer);
@@ -197,7 +255,7 @@ void run_mlm_train(MlmOptions o) {
     ++step;
     sequences_seen += b.B;
     nn::LossPoint point{step, train_loss, std::nullopt};
-    if (step % o.val_every == 0 || step == o.steps)
+    if (step % o.val_every == 0 || step == last_step)
       point.val_loss = val_loss = validation_loss(model, val, *tokenizer, o);
     history.push_back(point);
     double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -208,15 +266,15 @@ void run_mlm_train(MlmOptions o) {
     if (point.val_loss && !bar.enabled() && !quiet)
       fmt::print(stderr, "step {}/{}: train loss {:.4f}, val loss {:.4f}, {:.0f} seq/s\n", step, o.steps,
                  train_loss, *point.val_loss, seq_per_s);
-    if (o.checkpoint_every && step % o.checkpoint_every == 0 && step != o.steps) checkpoint(step);
+    if (o.checkpoint_every && step % o.checkpoint_every == 0 && step != last_step) checkpoint(step);
   }
-  checkpoint(o.steps);
+  checkpoint(last_step);
   bar.finish();
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   if (o.json) {
     fmt::print("{}\n",
                Json{{"out", o.out},
-                    {"steps", o.steps},
+                    {"steps", last_step},
                     {"train_loss", train_loss},
                     {"val_loss", val_loss ? Json(*val_loss) : Json(nullptr)},
                     {"sequences_per_second", static_cast<double>(sequences_seen) / std::max(seconds, 1e-9)},
@@ -224,8 +282,10 @@ void run_mlm_train(MlmOptions o) {
                     {"parameters", n_parameters}}
                    .dump());
   } else {
-    fmt::print("trained {} steps in {:.1f} s: train MLM loss {:.4f}, validation MLM loss {:.4f}\nmodel: {}\n",
-               o.steps, seconds, train_loss, val_loss.value_or(0.0f), o.out);
+    fmt::print(
+        "trained to step {} of {} in {:.1f} s: train MLM loss {:.4f}, validation MLM loss {:.4f}\nmodel: "
+        "{}\n",
+        last_step, o.steps, seconds, train_loss, val_loss.value_or(0.0f), o.out);
   }
 }
 
@@ -234,16 +294,18 @@ const bool registered = register_command("mlm", [](CLI::App& app) {
   auto* group = app.add_subcommand("mlm", "Masked-language-model pretraining of a BERT-like encoder");
   group->require_subcommand(1);
   auto* sub = group->add_subcommand("train", "Pretrain an encoder with BERT's masked-LM objective");
-  sub->add_option("--data", o->data, "Training corpus files (.jsonl with a \"text\" field, or plain text)")
-      ->required();
+  sub->add_option("--data", o->data, "Training corpus files (.jsonl with a \"text\" field, or plain text)");
   sub->add_option("--val-data", o->val_data, "Validation corpus (default: the last tenth of the examples)");
   sub->add_flag("--lines", o->lines, "One example per line of each document (default: per document)");
   sub->add_option("--tokenizer", o->tokenizer,
-                  "A WordPiece tokenizer (vocab.txt or tokenizer.json, or its folder)")
-      ->required();
+                  "A WordPiece tokenizer (vocab.txt or tokenizer.json, or its folder)");
   sub->add_option("--config", o->config, "Model size: tiny, small or base")->capture_default_str();
   sub->add_option("--out", o->out, "Model directory to write")->required();
-  sub->add_option("--steps", o->steps, "Optimizer steps")->capture_default_str();
+  sub->add_option("--steps", o->steps, "Optimizer steps (with --resume: a new total, to train further)")
+      ->capture_default_str()
+      ->each([o](const std::string&) { o->steps_given = true; });
+  sub->add_option("--until", o->until, "Stop after this step and checkpoint (continue with --resume)");
+  sub->add_flag("--resume", o->resume, "Continue the checkpoint in --out where it stopped, bit for bit");
   sub->add_option("--batch", o->batch, "Sequences per step")->capture_default_str();
   sub->add_option("--seq-len", o->seq_len, "Longest sequence, with [CLS] and [SEP] (longer ones are cut)")
       ->capture_default_str();

@@ -57,14 +57,7 @@ void save_seq2seq_checkpoint(const std::string& dir, bool replace_existing, cons
                              const std::vector<LossPoint>& history) {
   AtomicDirectory out(dir, replace_existing);
   save_seq2seq_dir(model, out.temp_path(), tokenizer_spec);
-  write_safetensors(out.file("optimizer.safetensors"),
-                    {{"m", {optimizer.m().size()}, optimizer.m().data()},
-                     {"v", {optimizer.v().size()}, optimizer.v().data()}},
-                    {{"adamw_steps", std::to_string(optimizer.steps_taken())}});
-  Json training = state;
-  training["history"] = history_to_json(history);
-  write_json_file(out.file("training.json"), training);
-  write_file_atomic(out.file("loss.svg"), loss_curve_svg(history, "lmkit seq2seq train: " + dir));
+  write_training_files(out.temp_path(), optimizer, state, history, "lmkit seq2seq train: " + dir);
   out.commit();
 }
 

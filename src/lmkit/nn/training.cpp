@@ -99,16 +99,21 @@ void save_checkpoint(const std::string& dir, bool replace_existing, const GptMod
                      const std::function<void(const std::string& temp_dir)>& extra_files) {
   AtomicDirectory out(dir, replace_existing);
   save_gpt2_dir(model, out.temp_path(), tokenizer_spec);
-  write_safetensors(out.file("optimizer.safetensors"),
+  write_training_files(out.temp_path(), optimizer, state, history, "lmkit train: " + dir);
+  if (extra_files) extra_files(out.temp_path());
+  out.commit();
+}
+
+void write_training_files(const std::string& temp_dir, const AdamW& optimizer, const Json& state,
+                          const std::vector<LossPoint>& history, const std::string& plot_title) {
+  write_safetensors(temp_dir + "/optimizer.safetensors",
                     {{"m", {optimizer.m().size()}, optimizer.m().data()},
                      {"v", {optimizer.v().size()}, optimizer.v().data()}},
                     {{"adamw_steps", std::to_string(optimizer.steps_taken())}});
   Json training = state;
   training["history"] = history_to_json(history);
-  write_json_file(out.file("training.json"), training);
-  write_file_atomic(out.file("loss.svg"), loss_curve_svg(history, "lmkit train: " + dir));
-  if (extra_files) extra_files(out.temp_path());
-  out.commit();
+  write_json_file(temp_dir + "/training.json", training);
+  write_file_atomic(temp_dir + "/loss.svg", loss_curve_svg(history, plot_title));
 }
 
 Json load_optimizer_state(const std::string& dir, AdamW& optimizer) {

@@ -42,6 +42,10 @@ void save_checkpoint(const std::string& dir, bool replace_existing, const GptMod
                      const AdamW& optimizer, const std::string& tokenizer_spec, const Json& state,
                      const std::vector<LossPoint>& history,
                      const std::function<void(const std::string& temp_dir)>& extra_files = {});
+// The training half of any checkpoint, written into a directory being assembled (the model's files
+// go beside them): optimizer.safetensors, training.json (`state` plus the history) and loss.svg.
+void write_training_files(const std::string& temp_dir, const AdamW& optimizer, const Json& state,
+                          const std::vector<LossPoint>& history, const std::string& plot_title);
 // Restores the optimizer's moments and step count from `dir`; returns training.json's contents.
 Json load_optimizer_state(const std::string& dir, AdamW& optimizer);
 

@@ -55,7 +55,6 @@ void for_heads(const AttentionShape& s, Body body) {
   ThreadPool::global().run(n, [&](std::size_t i) { body(i / s.n_head, i % s.n_head); });
 }
 
-
 // Turns row t's raw scores (already scaled) into probabilities over the keys it may see: masked keys
 // and keys past the causal limit get exactly 0, and a row with no key left is all 0.
 void softmax_scores(const AttentionShape& s, std::size_t b, std::size_t t, float* row) {
@@ -139,8 +138,10 @@ void attention_backward(float* dq, float* dk, float* dv, const float* dout, cons
       for (std::size_t j = 0; j < s.Tk; ++j) d[j] = p[j] * (d[j] - weighted) * scale;
     }
     // dQ += dS · K; dK += dSᵀ · Q
-    if (dqh) gemm(false, false, s.Tq, hs, s.Tk, 1.0f, dscore.data(), s.Tk, kh, s.kv_stride, 1.0f, dqh, s.q_stride);
-    if (dkh) gemm(true, false, s.Tk, hs, s.Tq, 1.0f, dscore.data(), s.Tk, qh, s.q_stride, 1.0f, dkh, s.kv_stride);
+    if (dqh)
+      gemm(false, false, s.Tq, hs, s.Tk, 1.0f, dscore.data(), s.Tk, kh, s.kv_stride, 1.0f, dqh, s.q_stride);
+    if (dkh)
+      gemm(true, false, s.Tk, hs, s.Tq, 1.0f, dscore.data(), s.Tk, qh, s.q_stride, 1.0f, dkh, s.kv_stride);
   });
 }
 

@@ -50,9 +50,9 @@ void gemm(bool trans_a, bool trans_b, std::size_t M, std::size_t N, std::size_t 
           const float* A, std::size_t lda, const float* B, std::size_t ldb, float beta, float* C,
           std::size_t ldc) {
   if (M == 0 || N == 0) return;
-  if (M == 1) {
-    // One row (batch-1 decoding): a matrix-vector product, which is bound by reading B once; OpenBLAS's
-    // sgemv streams it better than sgemm does with M = 1.
+  if (M == 1 && !use_own_kernel()) {
+    // One row (batch-1 decoding) on OpenBLAS: a matrix-vector product, which is bound by reading B
+    // once; its sgemv streams it better than its sgemm does with M = 1.
     blasint inc_a = trans_a ? checked_int(lda) : 1;
     if (trans_b)  // B is (N, K): c = B · a
       cblas_sgemv(CblasRowMajor, CblasNoTrans, checked_int(N), checked_int(K), alpha, B, checked_int(ldb), A,

@@ -1,8 +1,9 @@
 // Matrix multiplication, the one kernel that dominates transformer time. gemm_naive() is the oracle
 // it is tested against (and nothing else uses it).
 //
-// On CPUs with AVX-512, gemm() runs lmkit's own blocked kernel (gemm_avx512.cpp); elsewhere, and for
-// single-row products (sgemv), OpenBLAS. Why: Debian's OpenBLAS 0.3.21 either picks AVX2 kernels
+// On CPUs with AVX-512, gemm() runs lmkit's own kernels (gemm_avx512.cpp: a packed, blocked one, and
+// for products of at most 16 rows, as in decoding, ones that read B in place); elsewhere OpenBLAS
+// (sgemv for single rows). Why: Debian's OpenBLAS 0.3.21 either picks AVX2 kernels
 // on recent AVX-512 CPUs, or is pinned to them (OPENBLAS_CORETYPE=Haswell) where its AVX-512
 // kernels are not trusted, and AVX2 reaches at most half of such a CPU's FMA peak (bench/RESULTS.md).
 // LMKIT_GEMM=openblas in the environment forces OpenBLAS everywhere (for comparisons).

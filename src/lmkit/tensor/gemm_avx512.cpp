@@ -161,9 +161,10 @@ __attribute__((target("avx512f"))) inline float lane_sum(__m512 v) {
 // C rows [row0, row0 + MB) × columns [j, j + n), n ≤ 16·NV, with B (K, N) as is: each step of k
 // broadcasts one element of each A row against NV vectors of B's row k.
 template <std::size_t MB, std::size_t NV>
-__attribute__((target("avx512f"))) void small_tile_b_rows(const Operand& a, std::size_t row0, const Operand& b,
-                                                          std::size_t K, std::size_t j, std::size_t n, float alpha,
-                                                          float beta, float* C, std::size_t ldc) {
+__attribute__((target("avx512f"))) void small_tile_b_rows(const Operand& a, std::size_t row0,
+                                                          const Operand& b, std::size_t K, std::size_t j,
+                                                          std::size_t n, float alpha, float beta, float* C,
+                                                          std::size_t ldc) {
   __m512 acc[MB][NV];
   for (auto& row : acc)
     for (auto& x : row) x = _mm512_setzero_ps();
@@ -172,8 +173,8 @@ __attribute__((target("avx512f"))) void small_tile_b_rows(const Operand& a, std:
     const std::size_t cols = n > 16 * v ? std::min<std::size_t>(16, n - 16 * v) : 0;
     mask[v] = cols == 16 ? __mmask16(0xFFFF) : __mmask16((1u << cols) - 1);
   }
-  const std::size_t a_step = a.trans ? a.ld : 1;   // along k
-  const std::size_t a_row = a.trans ? 1 : a.ld;    // between rows
+  const std::size_t a_step = a.trans ? a.ld : 1;  // along k
+  const std::size_t a_row = a.trans ? 1 : a.ld;   // between rows
   const float* a0 = a.data + row0 * a_row;
   for (std::size_t k = 0; k < K; ++k) {
     const float* brow = b.data + k * b.ld + j;
@@ -198,18 +199,23 @@ __attribute__((target("avx512f"))) void small_tile_b_rows(const Operand& a, std:
 // The same with B transposed, (N, K), and A as is: C[r][c] is the dot product of A's row r and B's
 // row c, both contiguous in k, summed in 16 lanes and reduced at the end; n ≤ NB rows of B.
 template <std::size_t MB, std::size_t NB>
-__attribute__((target("avx512f"))) void small_tile_b_cols(const Operand& a, std::size_t row0, const Operand& b,
-                                                          std::size_t K, std::size_t j, std::size_t n, float alpha,
-                                                          float beta, float* C, std::size_t ldc) {
+__attribute__((target("avx512f"))) void small_tile_b_cols(const Operand& a, std::size_t row0,
+                                                          const Operand& b, std::size_t K, std::size_t j,
+                                                          std::size_t n, float alpha, float beta, float* C,
+                                                          std::size_t ldc) {
   __m512 acc[MB][NB];
   for (auto& row : acc)
     for (auto& x : row) x = _mm512_setzero_ps();
   const float* brow[NB];
-  for (std::size_t c = 0; c < NB; ++c) brow[c] = b.data + (j + std::min(c, n - 1)) * b.ld;  // past n: a repeat
+  for (std::size_t c = 0; c < NB; ++c)
+    brow[c] = b.data + (j + std::min(c, n - 1)) * b.ld;  // past n: a repeat
   const float* a0 = a.data + row0 * a.ld;
-  auto step = [&](std::size_t k, __mmask16 mask) {
+  auto step = [&](std::size_t k, __mmask16 mask) __attribute__((target("avx512f"))) {
     __m512 bv[NB];
-    for (std::size_t c = 0; c < NB; ++c) bv[c] = _mm512_maskz_loadu_ps(mask, brow[c] + k);
+    for (std::size_t c = 0; c < NB; ++c) {
+      _mm_prefetch(reinterpret_cast<const char*>(brow[c] + k + 128), _MM_HINT_T0);
+      bv[c] = _mm512_maskz_loadu_ps(mask, brow[c] + k);
+    }
     for (std::size_t r = 0; r < MB; ++r) {
       const __m512 ar = _mm512_maskz_loadu_ps(mask, a0 + r * a.ld + k);
       for (std::size_t c = 0; c < NB; ++c) acc[r][c] = _mm512_fmadd_ps(ar, bv[c], acc[r][c]);
@@ -227,10 +233,62 @@ __attribute__((target("avx512f"))) void small_tile_b_cols(const Operand& a, std:
   }
 }
 
+// One row of A against B as is (M = 1: decoding one sequence): c = alpha · a · B + beta · c. This is
+// bound by reading B once, so B is streamed row after row, each row's columns [c0, c1) in long
+// contiguous runs, into a span of sums that stays in L1 (four rows of B per pass over the sums).
+__attribute__((target("avx512f"))) void row_times_b(const Operand& a, const Operand& b, std::size_t K,
+                                                    std::size_t c0, std::size_t c1, float alpha, float beta,
+                                                    float* c) {
+  constexpr std::size_t span = 1024;  // columns per pass: 4 KiB of sums
+  alignas(64) float sums[span];
+  const std::size_t a_step = a.trans ? a.ld : 1;
+  for (std::size_t j0 = c0; j0 < c1; j0 += span) {
+    const std::size_t n = std::min(span, c1 - j0), full = n / 16 * 16;
+    const __mmask16 tail = __mmask16((1u << (n - full)) - 1);
+    std::fill_n(sums, n, 0.0f);
+    std::size_t k = 0;
+    for (; k + 4 <= K; k += 4) {
+      const __m512 a0 = _mm512_set1_ps(a.data[k * a_step]), a1 = _mm512_set1_ps(a.data[(k + 1) * a_step]);
+      const __m512 a2 = _mm512_set1_ps(a.data[(k + 2) * a_step]),
+                   a3 = _mm512_set1_ps(a.data[(k + 3) * a_step]);
+      const float* b0 = b.data + k * b.ld + j0;
+      const float *b1 = b0 + b.ld, *b2 = b1 + b.ld, *b3 = b2 + b.ld;
+      const float* ahead = b0 + 4 * b.ld;  // the next pass's first row (read past B's end never)
+      const bool prefetch = k + 8 <= K;
+      auto pass = [&](std::size_t j, __mmask16 mask) __attribute__((target("avx512f"))) {
+        if (prefetch) {
+          for (std::size_t r = 0; r < 4; ++r)
+            _mm_prefetch(reinterpret_cast<const char*>(ahead + r * b.ld + j), _MM_HINT_T0);
+        }
+        __m512 x = _mm512_maskz_loadu_ps(mask, sums + j);
+        x = _mm512_fmadd_ps(a0, _mm512_maskz_loadu_ps(mask, b0 + j), x);
+        x = _mm512_fmadd_ps(a1, _mm512_maskz_loadu_ps(mask, b1 + j), x);
+        x = _mm512_fmadd_ps(a2, _mm512_maskz_loadu_ps(mask, b2 + j), x);
+        x = _mm512_fmadd_ps(a3, _mm512_maskz_loadu_ps(mask, b3 + j), x);
+        _mm512_mask_storeu_ps(sums + j, mask, x);
+      };
+      for (std::size_t j = 0; j < full; j += 16) pass(j, __mmask16(0xFFFF));
+      if (full < n) pass(full, tail);
+    }
+    for (; k < K; ++k) {
+      const __m512 ak = _mm512_set1_ps(a.data[k * a_step]);
+      const float* bk = b.data + k * b.ld + j0;
+      for (std::size_t j = 0; j < n; j += 16) {
+        const __mmask16 mask = j < full ? __mmask16(0xFFFF) : tail;
+        const __m512 x =
+            _mm512_fmadd_ps(ak, _mm512_maskz_loadu_ps(mask, bk + j), _mm512_maskz_loadu_ps(mask, sums + j));
+        _mm512_mask_storeu_ps(sums + j, mask, x);
+      }
+    }
+    for (std::size_t j = 0; j < n; ++j)
+      c[j0 + j] = alpha * sums[j] + (beta == 0.0f ? 0.0f : beta * c[j0 + j]);
+  }
+}
+
 // C rows [row0, row0 + MB) × columns [c0, c1), tile after tile.
 template <std::size_t MB>
-void small_rows(const Operand& a, std::size_t row0, const Operand& b, std::size_t K, std::size_t c0, std::size_t c1,
-                float alpha, float beta, float* C, std::size_t ldc) {
+void small_rows(const Operand& a, std::size_t row0, const Operand& b, std::size_t K, std::size_t c0,
+                std::size_t c1, float alpha, float beta, float* C, std::size_t ldc) {
   if (!b.trans) {
     constexpr std::size_t width = 16 * small_nv(MB);
     for (std::size_t j = c0; j < c1; j += width)
@@ -242,18 +300,38 @@ void small_rows(const Operand& a, std::size_t row0, const Operand& b, std::size_
   }
 }
 
-void small_part(const Operand& a, std::size_t M, const Operand& b, std::size_t K, std::size_t c0, std::size_t c1,
-                float alpha, float beta, float* C, std::size_t ldc) {
+void small_part(const Operand& a, std::size_t M, const Operand& b, std::size_t K, std::size_t c0,
+                std::size_t c1, float alpha, float beta, float* C, std::size_t ldc) {
+  if (M == 1 && !b.trans) {
+    row_times_b(a, b, K, c0, c1, alpha, beta, C);
+    return;
+  }
   for (std::size_t row0 = 0; row0 < M; row0 += kSmallMB) {
     switch (std::min(kSmallMB, M - row0)) {
-      case 1: small_rows<1>(a, row0, b, K, c0, c1, alpha, beta, C, ldc); break;
-      case 2: small_rows<2>(a, row0, b, K, c0, c1, alpha, beta, C, ldc); break;
-      case 3: small_rows<3>(a, row0, b, K, c0, c1, alpha, beta, C, ldc); break;
-      case 4: small_rows<4>(a, row0, b, K, c0, c1, alpha, beta, C, ldc); break;
-      case 5: small_rows<5>(a, row0, b, K, c0, c1, alpha, beta, C, ldc); break;
-      case 6: small_rows<6>(a, row0, b, K, c0, c1, alpha, beta, C, ldc); break;
-      case 7: small_rows<7>(a, row0, b, K, c0, c1, alpha, beta, C, ldc); break;
-      default: small_rows<8>(a, row0, b, K, c0, c1, alpha, beta, C, ldc); break;
+      case 1:
+        small_rows<1>(a, row0, b, K, c0, c1, alpha, beta, C, ldc);
+        break;
+      case 2:
+        small_rows<2>(a, row0, b, K, c0, c1, alpha, beta, C, ldc);
+        break;
+      case 3:
+        small_rows<3>(a, row0, b, K, c0, c1, alpha, beta, C, ldc);
+        break;
+      case 4:
+        small_rows<4>(a, row0, b, K, c0, c1, alpha, beta, C, ldc);
+        break;
+      case 5:
+        small_rows<5>(a, row0, b, K, c0, c1, alpha, beta, C, ldc);
+        break;
+      case 6:
+        small_rows<6>(a, row0, b, K, c0, c1, alpha, beta, C, ldc);
+        break;
+      case 7:
+        small_rows<7>(a, row0, b, K, c0, c1, alpha, beta, C, ldc);
+        break;
+      default:
+        small_rows<8>(a, row0, b, K, c0, c1, alpha, beta, C, ldc);
+        break;
     }
   }
 }
@@ -277,10 +355,13 @@ void gemm_avx512(bool trans_a, bool trans_b, std::size_t M, std::size_t N, std::
       for (std::size_t j = 0; j < N; ++j) C[i * ldc + j] = beta == 0.0f ? 0.0f : beta * C[i * ldc + j];
     return;
   }
-  // Threads take whole tiles; a product too small to pay for waking them runs here.
+  // Threads take whole tiles; a product too small to pay for waking them runs here. Products with
+  // few rows are bound by reading B, so for them a second thread pays off once B is 1 MiB.
   const double flops = 2.0 * static_cast<double>(M) * static_cast<double>(N) * static_cast<double>(K);
-  if (flops < 4e6) threads = 1;
-  if (M <= kSmallM && !(trans_a && trans_b)) {  // few rows: B read where it lies, columns split
+  const bool few_rows = M <= kSmallM && !(trans_a && trans_b);
+  const bool big_b = static_cast<double>(N) * static_cast<double>(K) >= 262144.0;
+  if (flops < 4e6 && !(few_rows && big_b)) threads = 1;
+  if (few_rows) {  // B read where it lies; threads split the columns
     constexpr std::size_t unit = 64;
     const std::size_t units = (N + unit - 1) / unit;
     threads = std::max<std::size_t>(1, std::min(threads, units));

@@ -245,64 +245,63 @@ void rmsnorm_backward(float* dinp, float* dweight, const float* dout, const floa
 
 // The elementwise activations run over spans of plain loops, one per task, so that each compiles to
 // vector instructions (fast_math.hpp's exp / tanh / erf are branch-free for this reason).
-void gelu_forward(float* out, const float* inp, std::size_t n) {
+namespace {
+
+// out[i] = f(inp[i]).
+template <typename F>
+void map_elements(float* out, const float* inp, std::size_t n, F f) {
   for_spans(n, [&](std::size_t begin, std::size_t end) {
     float* __restrict o = out;
     const float* __restrict in = inp;
-    for (std::size_t i = begin; i < end; ++i) {
-      const float x = in[i];
-      o[i] = 0.5f * x * (1.0f + fast::tanh(gelu_scale * (x + gelu_cubic * x * x * x)));
-    }
+    for (std::size_t i = begin; i < end; ++i) o[i] = f(in[i]);
   });
 }
 
-void gelu_backward(float* dinp, const float* inp, const float* dout, std::size_t n) {
+// dinp[i] += dout[i] · f'(inp[i]), given derivative = f'.
+template <typename F>
+void add_through_derivative(float* dinp, const float* inp, const float* dout, std::size_t n, F derivative) {
   for_spans(n, [&](std::size_t begin, std::size_t end) {
     float* __restrict d = dinp;
     const float* __restrict in = inp;
     const float* __restrict g = dout;
-    for (std::size_t i = begin; i < end; ++i) {
-      const float x = in[i];
-      const float t = fast::tanh(gelu_scale * (x + gelu_cubic * x * x * x));
-      const float du = gelu_scale * (1.0f + 3.0f * gelu_cubic * x * x);
-      d[i] += g[i] * (0.5f * (1.0f + t) + 0.5f * x * (1.0f - t * t) * du);
-    }
+    for (std::size_t i = begin; i < end; ++i) d[i] += g[i] * derivative(in[i]);
+  });
+}
+
+}  // namespace
+
+void gelu_forward(float* out, const float* inp, std::size_t n) {
+  map_elements(out, inp, n, [](float x) {
+    return 0.5f * x * (1.0f + fast::tanh(gelu_scale * (x + gelu_cubic * x * x * x)));
+  });
+}
+
+void gelu_backward(float* dinp, const float* inp, const float* dout, std::size_t n) {
+  add_through_derivative(dinp, inp, dout, n, [](float x) {
+    const float t = fast::tanh(gelu_scale * (x + gelu_cubic * x * x * x));
+    const float du = gelu_scale * (1.0f + 3.0f * gelu_cubic * x * x);
+    return 0.5f * (1.0f + t) + 0.5f * x * (1.0f - t * t) * du;
   });
 }
 
 void gelu_erf_forward(float* out, const float* inp, std::size_t n) {
-  for_spans(n, [&](std::size_t begin, std::size_t end) {
-    float* __restrict o = out;
-    const float* __restrict in = inp;
-    for (std::size_t i = begin; i < end; ++i) {
-      const float x = in[i];
-      o[i] = 0.5f * x * (1.0f + fast::erf(x * std::numbers::sqrt2_v<float> * 0.5f));
-    }
+  map_elements(out, inp, n, [](float x) {
+    return 0.5f * x * (1.0f + fast::erf(x * std::numbers::sqrt2_v<float> * 0.5f));
   });
 }
 
 void gelu_erf_backward(float* dinp, const float* inp, const float* dout, std::size_t n) {
   // d/dx x Φ(x) = Φ(x) + x φ(x)
-  const float inv_sqrt_2pi = 0.5f * std::numbers::inv_sqrtpi_v<float> * std::numbers::sqrt2_v<float>;
-  for_spans(n, [&](std::size_t begin, std::size_t end) {
-    float* __restrict d = dinp;
-    const float* __restrict in = inp;
-    const float* __restrict g = dout;
-    for (std::size_t i = begin; i < end; ++i) {
-      const float x = in[i];
-      const float cdf = 0.5f * (1.0f + fast::erf(x * std::numbers::sqrt2_v<float> * 0.5f));
-      const float pdf = inv_sqrt_2pi * fast::exp(-0.5f * x * x);
-      d[i] += g[i] * (cdf + x * pdf);
-    }
+  add_through_derivative(dinp, inp, dout, n, [](float x) {
+    const float inv_sqrt_2pi = 0.5f * std::numbers::inv_sqrtpi_v<float> * std::numbers::sqrt2_v<float>;
+    const float cdf = 0.5f * (1.0f + fast::erf(x * std::numbers::sqrt2_v<float> * 0.5f));
+    const float pdf = inv_sqrt_2pi * fast::exp(-0.5f * x * x);
+    return cdf + x * pdf;
   });
 }
 
 void tanh_forward(float* out, const float* inp, std::size_t n) {
-  for_spans(n, [&](std::size_t begin, std::size_t end) {
-    float* __restrict o = out;
-    const float* __restrict in = inp;
-    for (std::size_t i = begin; i < end; ++i) o[i] = fast::tanh(in[i]);
-  });
+  map_elements(out, inp, n, [](float x) { return fast::tanh(x); });
 }
 
 void tanh_backward(float* dinp, const float* out, const float* dout, std::size_t n) {
