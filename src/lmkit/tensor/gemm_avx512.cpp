@@ -10,7 +10,9 @@
 #include <immintrin.h>
 
 #include <algorithm>
+#include <array>
 #include <cstddef>
+#include <utility>
 #include <vector>
 
 #include "lmkit/util/thread_pool.hpp"
@@ -300,40 +302,23 @@ void small_rows(const Operand& a, std::size_t row0, const Operand& b, std::size_
   }
 }
 
+// small_rows<1> … small_rows<kSmallMB>, indexed by the block's rows − 1.
+using SmallRowsKernel = void (*)(const Operand&, std::size_t, const Operand&, std::size_t, std::size_t,
+                                 std::size_t, float, float, float*, std::size_t);
+template <std::size_t... I>
+constexpr std::array<SmallRowsKernel, sizeof...(I)> small_rows_kernels(std::index_sequence<I...>) {
+  return {&small_rows<I + 1>...};
+}
+constexpr auto kSmallRows = small_rows_kernels(std::make_index_sequence<kSmallMB>{});
+
 void small_part(const Operand& a, std::size_t M, const Operand& b, std::size_t K, std::size_t c0,
                 std::size_t c1, float alpha, float beta, float* C, std::size_t ldc) {
   if (M == 1 && !b.trans) {
     row_times_b(a, b, K, c0, c1, alpha, beta, C);
     return;
   }
-  for (std::size_t row0 = 0; row0 < M; row0 += kSmallMB) {
-    switch (std::min(kSmallMB, M - row0)) {
-      case 1:
-        small_rows<1>(a, row0, b, K, c0, c1, alpha, beta, C, ldc);
-        break;
-      case 2:
-        small_rows<2>(a, row0, b, K, c0, c1, alpha, beta, C, ldc);
-        break;
-      case 3:
-        small_rows<3>(a, row0, b, K, c0, c1, alpha, beta, C, ldc);
-        break;
-      case 4:
-        small_rows<4>(a, row0, b, K, c0, c1, alpha, beta, C, ldc);
-        break;
-      case 5:
-        small_rows<5>(a, row0, b, K, c0, c1, alpha, beta, C, ldc);
-        break;
-      case 6:
-        small_rows<6>(a, row0, b, K, c0, c1, alpha, beta, C, ldc);
-        break;
-      case 7:
-        small_rows<7>(a, row0, b, K, c0, c1, alpha, beta, C, ldc);
-        break;
-      default:
-        small_rows<8>(a, row0, b, K, c0, c1, alpha, beta, C, ldc);
-        break;
-    }
-  }
+  for (std::size_t row0 = 0; row0 < M; row0 += kSmallMB)
+    kSmallRows[std::min(kSmallMB, M - row0) - 1](a, row0, b, K, c0, c1, alpha, beta, C, ldc);
 }
 
 }  // namespace

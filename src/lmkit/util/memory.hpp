@@ -1,4 +1,5 @@
-// Process-wide memory policy for lmkit's programs (the CLI and the benchmarks call it first thing).
+// Process-wide memory policy for lmkit's programs (the CLI's model commands and the transformer
+// benchmarks set it before they start).
 #pragma once
 
 namespace lmkit {
