@@ -12,11 +12,11 @@
 set -euo pipefail
 lmkit=${LMKIT:-build/release/lmkit}
 out=${1:-/tmp/lmkit-seq2seq-demo}
-steps=${STEPS:-800}
+steps=${STEPS:-3500}
 batch=${BATCH:-32}
 lr=${LR:-2e-3}
 config=${CONFIG:-tiny}
-corruptions=${CORRUPTIONS:-1}
+corruptions=${CORRUPTIONS:-4}
 threads=${THREADS:-2}
 beam_pairs=${BEAM_PAIRS:-300}
 mkdir -p "$out"
