@@ -151,11 +151,8 @@ void run_mlm_train(MlmOptions o) {
     state = read_json_file(path);
     if (json_get<std::string>(state, "format", path) != "lmkit-mlm-1")
       fail("{}: not an lmkit mlm checkpoint", path);
-    const std::size_t steps_override = o.steps_given ? o.steps : 0, until = o.until;
-    const bool json = o.json;
-    const std::string out = o.out;
-    options_from_json(o, json_get<Json>(state, "options", path), path);
-    o.out = out, o.json = json, o.until = until;
+    const std::size_t steps_override = o.steps_given ? o.steps : 0;
+    options_from_json(o, json_get<Json>(state, "options", path), path);  // leaves --out, --until, --json
     if (steps_override) o.steps = steps_override;
   } else {
     if (o.data.empty() || o.tokenizer.empty())
