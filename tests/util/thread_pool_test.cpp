@@ -42,3 +42,13 @@ TEST(ThreadPool, ARunInsideATaskRunsInlineInsteadOfDeadlocking) {
   pool.run(8, [&](std::size_t i) { pool.run(5, [&](std::size_t) { counts[i]++; }); });
   for (auto& c : counts) EXPECT_EQ(c.load(), 5);
 }
+
+// A run of one task runs it on the calling thread; a run inside that task must go inline too.
+TEST(ThreadPool, ARunInsideASingleTaskRunRunsInline) {
+  lmkit::ThreadPool pool(2);
+  std::atomic<int> count{0};
+  pool.run(1, [&](std::size_t) { pool.run(4, [&](std::size_t) { count++; }); });
+  EXPECT_EQ(count.load(), 4);
+  pool.run(3, [&](std::size_t) { count++; });  // and the pool is usable afterwards
+  EXPECT_EQ(count.load(), 7);
+}

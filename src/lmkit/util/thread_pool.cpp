@@ -94,6 +94,11 @@ void ThreadPool::run(std::size_t n_tasks, const std::function<void(std::size_t)>
   }
   std::lock_guard run_lock(run_mutex_);
   if (workers_.empty() || n_tasks == 1) {
+    // Here too a run() from inside the task must go inline: run_mutex_ is held.
+    struct InTask {
+      InTask() { t_in_task = true; }
+      ~InTask() { t_in_task = false; }
+    } in_task;
     for (std::size_t i = 0; i < n_tasks; ++i) task(i);
     return;
   }
