@@ -62,7 +62,12 @@ TEST(Gemm, FewRowsMatchNaiveAcrossTheirTileEdges) {
   for (std::size_t M : {1, 2, 3, 5, 7, 8, 9, 13, 16})
     for (auto [N, K] : {std::array<std::size_t, 2>{1, 1}, {47, 15}, {49, 17}, {65, 33}, {130, 300}})
       check_against_naive(M, N, K);
-  check_against_naive(1, 1100, 7);  // one row, B as is: spans of 1024 columns, rows of B four at a time
+  // One row, B as is: up to 4096 columns, B's rows in blocks of 64 summed apart, eight rows at a time
+  // (K = 7: none whole; K = 300: four blocks and one of 44, split between threads); wider, spans of
+  // 1024 columns.
+  check_against_naive(1, 1100, 7);
+  check_against_naive(1, 1000, 300);
+  check_against_naive(1, 4100, 70);
 }
 
 TEST(Gemm, BetaZeroIgnoresWhatCHolds) {
@@ -78,8 +83,9 @@ TEST(Gemm, BetaZeroIgnoresWhatCHolds) {
 // (OpenBLAS splits K as well, so it makes no such promise.)
 TEST(Gemm, OneThreadAndTwoGiveTheSameBits) {
   if (gemm_backend_name() != "lmkit-avx512") GTEST_SKIP() << "OpenBLAS backend: no bitwise promise";
-  for (std::size_t M : {200, 8, 1}) {  // the packed kernel and the few-rows ones
-    const std::size_t N = 3000, K = 260;
+  // The packed kernel, the few-rows ones and the single-row ones (narrow and wide B).
+  for (auto [M, N] : {std::array<std::size_t, 2>{200, 3000}, {8, 3000}, {1, 3000}, {1, 5000}}) {
+    const std::size_t K = 260;
     auto A = testing::random_values(M * K, 4), B = testing::random_values(N * K, 5);
     for (bool tb : {false, true}) {
       std::vector<float> one(M * N), two(M * N);

@@ -160,9 +160,9 @@ __attribute__((target("avx512f"))) inline float lane_sum(__m512 v) {
   return _mm512_cvtss_f32(v);
 }
 
-// C rows [row0, row0 + MB) × columns [j, j + n), n ≤ 16·NV, with B (K, N) as is: each step of k
-// broadcasts one element of each A row against NV vectors of B's row k.
-template <std::size_t MB, std::size_t NV>
+// C rows [row0, row0 + MB) × columns [j, j + n), n ≤ 16·NV (Whole: n = 16·NV), with B (K, N) as is:
+// each step of k broadcasts one element of each A row against NV vectors of B's row k.
+template <std::size_t MB, std::size_t NV, bool Whole>
 __attribute__((target("avx512f"))) void small_tile_b_rows(const Operand& a, std::size_t row0,
                                                           const Operand& b, std::size_t K, std::size_t j,
                                                           std::size_t n, float alpha, float beta, float* C,
@@ -181,15 +181,20 @@ __attribute__((target("avx512f"))) void small_tile_b_rows(const Operand& a, std:
   for (std::size_t k = 0; k < K; ++k) {
     const float* brow = b.data + k * b.ld + j;
     __m512 bv[NV];
-    for (std::size_t v = 0; v < NV; ++v) bv[v] = _mm512_maskz_loadu_ps(mask[v], brow + 16 * v);
+    for (std::size_t v = 0; v < NV; ++v)  // masked loads only where needed: they stream B slower
+      bv[v] = Whole ? _mm512_loadu_ps(brow + 16 * v) : _mm512_maskz_loadu_ps(mask[v], brow + 16 * v);
     for (std::size_t r = 0; r < MB; ++r) {
       const __m512 ar = _mm512_set1_ps(a0[r * a_row + k * a_step]);
       for (std::size_t v = 0; v < NV; ++v) acc[r][v] = _mm512_fmadd_ps(ar, bv[v], acc[r][v]);
     }
   }
+  // Unrolled, so that every accumulator is named by a constant: one indexed by a variable would put
+  // them all in memory, stored on every step of the loop above.
   const __m512 valpha = _mm512_set1_ps(alpha), vbeta = _mm512_set1_ps(beta);
+#pragma GCC unroll 32
   for (std::size_t r = 0; r < MB; ++r) {
     float* crow = C + (row0 + r) * ldc + j;
+#pragma GCC unroll 32
     for (std::size_t v = 0; v < NV; ++v) {
       __m512 x = _mm512_mul_ps(acc[r][v], valpha);
       if (beta != 0.0f) x = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(mask[v], crow + 16 * v), vbeta, x);
@@ -212,76 +217,121 @@ __attribute__((target("avx512f"))) void small_tile_b_cols(const Operand& a, std:
   for (std::size_t c = 0; c < NB; ++c)
     brow[c] = b.data + (j + std::min(c, n - 1)) * b.ld;  // past n: a repeat
   const float* a0 = a.data + row0 * a.ld;
-  auto step = [&](std::size_t k, __mmask16 mask) __attribute__((target("avx512f"))) {
+  // Whole steps with plain loads (masked ones, even with a full mask, streamed B a fifth slower from
+  // memory), then a masked one for the rest of k. Written out twice: as one lambda called twice, the
+  // larger tiles kept their accumulators in memory too, stored on every step.
+  std::size_t k = 0;
+  for (; k + 16 <= K; k += 16) {
     __m512 bv[NB];
-    for (std::size_t c = 0; c < NB; ++c) {
-      _mm_prefetch(reinterpret_cast<const char*>(brow[c] + k + 128), _MM_HINT_T0);
-      bv[c] = _mm512_maskz_loadu_ps(mask, brow[c] + k);
+    for (std::size_t c = 0; c < NB; ++c) bv[c] = _mm512_loadu_ps(brow[c] + k);
+    for (std::size_t r = 0; r < MB; ++r) {
+      const __m512 ar = _mm512_loadu_ps(a0 + r * a.ld + k);
+      for (std::size_t c = 0; c < NB; ++c) acc[r][c] = _mm512_fmadd_ps(ar, bv[c], acc[r][c]);
     }
+  }
+  if (k < K) {
+    const __mmask16 mask = __mmask16((1u << (K - k)) - 1);
+    __m512 bv[NB];
+    for (std::size_t c = 0; c < NB; ++c) bv[c] = _mm512_maskz_loadu_ps(mask, brow[c] + k);
     for (std::size_t r = 0; r < MB; ++r) {
       const __m512 ar = _mm512_maskz_loadu_ps(mask, a0 + r * a.ld + k);
       for (std::size_t c = 0; c < NB; ++c) acc[r][c] = _mm512_fmadd_ps(ar, bv[c], acc[r][c]);
     }
-  };
-  std::size_t k = 0;
-  for (; k + 16 <= K; k += 16) step(k, __mmask16(0xFFFF));
-  if (k < K) step(k, __mmask16((1u << (K - k)) - 1));
+  }
+  // Every accumulator reduced by constant indices (as in small_tile_b_rows), then the first n written.
+  float sums[MB][NB];
+#pragma GCC unroll 32
+  for (std::size_t r = 0; r < MB; ++r)
+#pragma GCC unroll 32
+    for (std::size_t c = 0; c < NB; ++c) sums[r][c] = alpha * lane_sum(acc[r][c]);
   for (std::size_t r = 0; r < MB; ++r) {
     float* crow = C + (row0 + r) * ldc + j;
-    for (std::size_t c = 0; c < n; ++c) {
-      const float x = alpha * lane_sum(acc[r][c]);
-      crow[c] = beta == 0.0f ? x : x + beta * crow[c];
+    for (std::size_t c = 0; c < n; ++c) crow[c] = beta == 0.0f ? sums[r][c] : sums[r][c] + beta * crow[c];
+  }
+}
+
+// One row of A against B as is (M = 1: decoding one sequence) is bound by reading B once. sums[0, n)
+// += a[k0, k1) · B rows [k0, k1), columns [j0, j0 + n): eight rows of B per pass over the sums (which
+// stay in L1), so that the sums are loaded and stored once per eight vectors of B.
+__attribute__((target("avx512f"))) void add_row_block(const Operand& a, const Operand& b, std::size_t k0,
+                                                      std::size_t k1, std::size_t j0, std::size_t n,
+                                                      float* sums) {
+  constexpr std::size_t R = 8;
+  const std::size_t a_step = a.trans ? a.ld : 1, full = n / 16 * 16;
+  const __mmask16 tail = __mmask16((1u << (n - full)) - 1);
+  std::size_t k = k0;
+  for (; k + R <= k1; k += R) {
+    __m512 ak[R];
+    const float* bk[R];
+    for (std::size_t r = 0; r < R; ++r) {
+      ak[r] = _mm512_set1_ps(a.data[(k + r) * a_step]);
+      bk[r] = b.data + (k + r) * b.ld + j0;
+    }
+    auto pass = [&](std::size_t j, __mmask16 mask) __attribute__((target("avx512f"))) {
+      __m512 x = _mm512_maskz_loadu_ps(mask, sums + j);
+      for (std::size_t r = 0; r < R; ++r)
+        x = _mm512_fmadd_ps(ak[r], _mm512_maskz_loadu_ps(mask, bk[r] + j), x);
+      _mm512_mask_storeu_ps(sums + j, mask, x);
+    };
+    for (std::size_t j = 0; j < full; j += 16) pass(j, __mmask16(0xFFFF));
+    if (full < n) pass(full, tail);
+  }
+  for (; k < k1; ++k) {
+    const __m512 ak = _mm512_set1_ps(a.data[k * a_step]);
+    const float* bk = b.data + k * b.ld + j0;
+    for (std::size_t j = 0; j < n; j += 16) {
+      const __mmask16 mask = j < full ? __mmask16(0xFFFF) : tail;
+      const __m512 x =
+          _mm512_fmadd_ps(ak, _mm512_maskz_loadu_ps(mask, bk + j), _mm512_maskz_loadu_ps(mask, sums + j));
+      _mm512_mask_storeu_ps(sums + j, mask, x);
     }
   }
 }
 
-// One row of A against B as is (M = 1: decoding one sequence): c = alpha · a · B + beta · c. This is
-// bound by reading B once, so B is streamed row after row, each row's columns [c0, c1) in long
-// contiguous runs, into a span of sums that stays in L1 (four rows of B per pass over the sums).
-__attribute__((target("avx512f"))) void row_times_b(const Operand& a, const Operand& b, std::size_t K,
-                                                    std::size_t c0, std::size_t c1, float alpha, float beta,
-                                                    float* c) {
-  constexpr std::size_t span = 1024;  // columns per pass: 4 KiB of sums
+// A single row against a B of at most kRowSplitMaxN columns is read in B's own memory order: fixed
+// blocks of kRowBlock rows, each thread a contiguous run of blocks, each block summed into its own
+// row of partial sums; the rows are then added in block order, so the bits do not depend on the
+// thread count. Streaming B straight through this way ran ~1.4× faster than splitting the columns
+// (each thread then reads part of every row, a page-sized piece at a time) and reading B's rows
+// four at a time (bench/RESULTS.md, 2026-11-29).
+constexpr std::size_t kRowBlock = 64;
+constexpr std::size_t kRowSplitMaxN = 4096;  // 16 KiB of sums per block
+
+__attribute__((target("avx512f"))) void row_times_narrow_b(const Operand& a, const Operand& b, std::size_t N,
+                                                           std::size_t K, float alpha, float beta, float* c,
+                                                           std::size_t threads) {
+  const std::size_t blocks = (K + kRowBlock - 1) / kRowBlock;
+  thread_local std::vector<float> buffer;  // the caller's; the pool's threads write to it through `partial`
+  buffer.assign(blocks * N, 0.0f);
+  float* const partial = buffer.data();
+  auto run_blocks = [&](std::size_t first, std::size_t last) {
+    for (std::size_t i = first; i < last; ++i)
+      add_row_block(a, b, i * kRowBlock, std::min(K, (i + 1) * kRowBlock), 0, N, partial + i * N);
+  };
+  threads = std::max<std::size_t>(1, std::min(threads, blocks));
+  if (threads == 1)
+    run_blocks(0, blocks);
+  else
+    ThreadPool::global().run(
+        threads, [&](std::size_t t) { run_blocks(blocks * t / threads, blocks * (t + 1) / threads); });
+  float* total = partial;
+  for (std::size_t i = 1; i < blocks; ++i) {
+    const float* row = partial + i * N;
+    for (std::size_t j = 0; j < N; ++j) total[j] += row[j];
+  }
+  for (std::size_t j = 0; j < N; ++j) c[j] = alpha * total[j] + (beta == 0.0f ? 0.0f : beta * c[j]);
+}
+
+// A single row against a wider B: threads split the columns, each reading spans of 1024 columns
+// (4 KiB of sums) of all of B's rows.
+void row_times_wide_b(const Operand& a, const Operand& b, std::size_t K, std::size_t c0, std::size_t c1,
+                      float alpha, float beta, float* c) {
+  constexpr std::size_t span = 1024;
   alignas(64) float sums[span];
-  const std::size_t a_step = a.trans ? a.ld : 1;
   for (std::size_t j0 = c0; j0 < c1; j0 += span) {
-    const std::size_t n = std::min(span, c1 - j0), full = n / 16 * 16;
-    const __mmask16 tail = __mmask16((1u << (n - full)) - 1);
+    const std::size_t n = std::min(span, c1 - j0);
     std::fill_n(sums, n, 0.0f);
-    std::size_t k = 0;
-    for (; k + 4 <= K; k += 4) {
-      const __m512 a0 = _mm512_set1_ps(a.data[k * a_step]), a1 = _mm512_set1_ps(a.data[(k + 1) * a_step]);
-      const __m512 a2 = _mm512_set1_ps(a.data[(k + 2) * a_step]),
-                   a3 = _mm512_set1_ps(a.data[(k + 3) * a_step]);
-      const float* b0 = b.data + k * b.ld + j0;
-      const float *b1 = b0 + b.ld, *b2 = b1 + b.ld, *b3 = b2 + b.ld;
-      const float* ahead = b0 + 4 * b.ld;  // the next pass's first row (read past B's end never)
-      const bool prefetch = k + 8 <= K;
-      auto pass = [&](std::size_t j, __mmask16 mask) __attribute__((target("avx512f"))) {
-        if (prefetch) {
-          for (std::size_t r = 0; r < 4; ++r)
-            _mm_prefetch(reinterpret_cast<const char*>(ahead + r * b.ld + j), _MM_HINT_T0);
-        }
-        __m512 x = _mm512_maskz_loadu_ps(mask, sums + j);
-        x = _mm512_fmadd_ps(a0, _mm512_maskz_loadu_ps(mask, b0 + j), x);
-        x = _mm512_fmadd_ps(a1, _mm512_maskz_loadu_ps(mask, b1 + j), x);
-        x = _mm512_fmadd_ps(a2, _mm512_maskz_loadu_ps(mask, b2 + j), x);
-        x = _mm512_fmadd_ps(a3, _mm512_maskz_loadu_ps(mask, b3 + j), x);
-        _mm512_mask_storeu_ps(sums + j, mask, x);
-      };
-      for (std::size_t j = 0; j < full; j += 16) pass(j, __mmask16(0xFFFF));
-      if (full < n) pass(full, tail);
-    }
-    for (; k < K; ++k) {
-      const __m512 ak = _mm512_set1_ps(a.data[k * a_step]);
-      const float* bk = b.data + k * b.ld + j0;
-      for (std::size_t j = 0; j < n; j += 16) {
-        const __mmask16 mask = j < full ? __mmask16(0xFFFF) : tail;
-        const __m512 x =
-            _mm512_fmadd_ps(ak, _mm512_maskz_loadu_ps(mask, bk + j), _mm512_maskz_loadu_ps(mask, sums + j));
-        _mm512_mask_storeu_ps(sums + j, mask, x);
-      }
-    }
+    add_row_block(a, b, 0, K, j0, n, sums);
     for (std::size_t j = 0; j < n; ++j)
       c[j0 + j] = alpha * sums[j] + (beta == 0.0f ? 0.0f : beta * c[j0 + j]);
   }
@@ -293,8 +343,10 @@ void small_rows(const Operand& a, std::size_t row0, const Operand& b, std::size_
                 std::size_t c1, float alpha, float beta, float* C, std::size_t ldc) {
   if (!b.trans) {
     constexpr std::size_t width = 16 * small_nv(MB);
-    for (std::size_t j = c0; j < c1; j += width)
-      small_tile_b_rows<MB, small_nv(MB)>(a, row0, b, K, j, std::min(width, c1 - j), alpha, beta, C, ldc);
+    std::size_t j = c0;
+    for (; j + width <= c1; j += width)
+      small_tile_b_rows<MB, small_nv(MB), true>(a, row0, b, K, j, width, alpha, beta, C, ldc);
+    if (j < c1) small_tile_b_rows<MB, small_nv(MB), false>(a, row0, b, K, j, c1 - j, alpha, beta, C, ldc);
   } else {
     constexpr std::size_t width = small_nb(MB);
     for (std::size_t j = c0; j < c1; j += width)
@@ -314,7 +366,7 @@ constexpr auto kSmallRows = small_rows_kernels(std::make_index_sequence<kSmallMB
 void small_part(const Operand& a, std::size_t M, const Operand& b, std::size_t K, std::size_t c0,
                 std::size_t c1, float alpha, float beta, float* C, std::size_t ldc) {
   if (M == 1 && !b.trans) {
-    row_times_b(a, b, K, c0, c1, alpha, beta, C);
+    row_times_wide_b(a, b, K, c0, c1, alpha, beta, C);
     return;
   }
   for (std::size_t row0 = 0; row0 < M; row0 += kSmallMB)
@@ -346,6 +398,10 @@ void gemm_avx512(bool trans_a, bool trans_b, std::size_t M, std::size_t N, std::
   const bool few_rows = M <= kSmallM && !(trans_a && trans_b);
   const bool big_b = static_cast<double>(N) * static_cast<double>(K) >= 262144.0;
   if (flops < 4e6 && !(few_rows && big_b)) threads = 1;
+  if (M == 1 && !b.trans && N <= kRowSplitMaxN) {
+    row_times_narrow_b(a, b, N, K, alpha, beta, C, threads);
+    return;
+  }
   if (few_rows) {  // B read where it lies; threads split the columns
     constexpr std::size_t unit = 64;
     const std::size_t units = (N + unit - 1) / unit;
