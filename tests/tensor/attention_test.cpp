@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "gradient_check.hpp"
+#include "lmkit/util/thread_pool.hpp"
 
 namespace lmkit::tensor {
 namespace {
@@ -108,6 +109,50 @@ TEST(Attention, FullyMaskedQueryGetsZeroOutput) {
   EXPECT_EQ(out[0], 0.0f);
   EXPECT_EQ(out[3], 0.0f);
   EXPECT_FLOAT_EQ(out[4], v[4]);  // query 2 sees only key 2
+}
+
+// One query per sequence (a decoding step) against a long cache: keys in blocks of 64 shared among
+// threads, a padding mask, the causal limit inside the third block, q/k/v strides of fused buffers.
+AttentionShape one_query_shape(const std::vector<std::uint8_t>& valid) {
+  return {.B = 2,
+          .Tq = 1,
+          .Tk = 150,
+          .C = 256,
+          .n_head = 4,
+          .q_stride = 768,
+          .kv_stride = 512,
+          .causal = true,
+          .q_offset = 140,
+          .key_valid = valid.data()};
+}
+
+std::vector<std::uint8_t> one_query_mask() {
+  std::vector<std::uint8_t> valid(2 * 150, 1);
+  for (std::size_t j = 0; j < 30; ++j) valid[150 + j] = 0;  // second sequence left-padded
+  valid[150 + 100] = 0;
+  return valid;
+}
+
+TEST(Attention, OneQueryAgainstALongCacheMatchesNaive) {
+  auto valid = one_query_mask();
+  AttentionShape s = one_query_shape(valid);
+  auto q = random_values(2 * 768, 1), kv = random_values(2 * 150 * 512, 2);
+  std::vector<float> k(kv), v(kv.begin() + 256, kv.end());
+  v.resize(kv.size());
+  expect_matches_naive(q, k, v, s);
+}
+
+TEST(Attention, OneQueryGivesTheSameBitsOnOneThreadAsOnThePool) {
+  auto valid = one_query_mask();
+  AttentionShape s = one_query_shape(valid);
+  auto q = random_values(2 * 768, 3), k = random_values(2 * 150 * 512, 4),
+       v = random_values(2 * 150 * 512, 5);
+  std::vector<float> pooled(2 * 256), alone(2 * 256), att(2 * 4 * 150);
+  attention_forward(pooled.data(), att.data(), q.data(), k.data(), v.data(), s);
+  // Inside a task of the pool, a kernel's own run() goes inline: all blocks on this one thread.
+  ThreadPool::global().run(
+      1, [&](std::size_t) { attention_forward(alone.data(), att.data(), q.data(), k.data(), v.data(), s); });
+  EXPECT_EQ(pooled, alone);
 }
 
 void check_backward(AttentionShape s, std::size_t q_size, std::size_t kv_size, bool fused) {
