@@ -81,59 +81,86 @@ void softmax_scores(const AttentionShape& s, std::size_t b, std::size_t t, float
 // One query per sequence (a decoding step), all heads at once: the cached keys and values are read
 // row by row — each row is one position's keys (or values) of every head, contiguous — in blocks of
 // kKeyBlock positions shared out among the threads. Reading one head's slice of every row instead
-// (a quarter-KiB piece every few KiB) ran at a fifth of the memory bandwidth. The weighted sums of
-// the values are made per block and added in block order, so the bits do not depend on the thread
-// count.
+// (a quarter-KiB piece every few KiB) ran at a fifth of the memory bandwidth.
+//
+// Each block does its whole share at once (scores, its own softmax, the weighted values: "flash
+// decoding"), so a step needs one round of the threads and no serial softmax between rounds: per
+// head the block keeps its largest score m, the sum l of e^(score − m) and Σ e^(score − m) · value;
+// the blocks are then combined in block order, each scaled by e^(m − the largest m of all), so the
+// bits do not depend on the thread count.
 constexpr std::size_t kKeyBlock = 64;
 
 void attention_one_query(float* out, float* att, const float* q, const float* k, const float* v,
                          const AttentionShape& s, float scale) {
-  const std::size_t hs = s.C / s.n_head, n_keys = visible_keys(s, 0);
+  const std::size_t H = s.n_head, hs = s.C / H, n_keys = visible_keys(s, 0);
   const std::size_t blocks = (n_keys + kKeyBlock - 1) / kKeyBlock, units = s.B * blocks;
-  auto probs = [&](std::size_t b, std::size_t h) { return att + (b * s.n_head + h) * s.Tk; };
-  auto for_blocks = [&](auto body) {  // body(b, first key, end key, unit)
-    auto unit = [&](std::size_t u) {
-      const std::size_t b = u / blocks, first = u % blocks * kKeyBlock;
-      body(b, first, std::min(n_keys, first + kKeyBlock), u);
-    };
-    if (units == 1 || units * kKeyBlock * s.C < 65536) {
-      for (std::size_t u = 0; u < units; ++u) unit(u);
-    } else {
-      ThreadPool::global().run(units, unit);
-    }
-  };
-  for_blocks([&](std::size_t b, std::size_t first, std::size_t end, std::size_t) {
+  const std::size_t unit_floats = 2 * H + s.C;  // m, l, weighted values
+  const float minus_inf = -std::numeric_limits<float>::infinity();
+  auto probs = [&](std::size_t b, std::size_t h) { return att + (b * H + h) * s.Tk; };
+  thread_local std::vector<float> buffer;  // the caller's; the pool's threads write through `state`
+  buffer.assign(units * unit_floats, 0.0f);
+  float* const state = buffer.data();
+
+  auto run_block = [&](std::size_t u) {
+    const std::size_t b = u / blocks, first = u % blocks * kKeyBlock,
+                      end = std::min(n_keys, first + kKeyBlock);
+    float *m = state + u * unit_floats, *l = m + H, *sum = l + H;
     const float* qb = q + b * s.q_stride;
     for (std::size_t j = first; j < end; ++j) {
       const float* row = k + (b * s.Tk + j) * s.kv_stride;
       const bool allowed = key_allowed(s, b, j);
-      for (std::size_t h = 0; h < s.n_head; ++h)
-        probs(b, h)[j] =
-            allowed ? dot(qb + h * hs, row + h * hs, hs) * scale : -std::numeric_limits<float>::infinity();
+      for (std::size_t h = 0; h < H; ++h)
+        probs(b, h)[j] = allowed ? dot(qb + h * hs, row + h * hs, hs) * scale : minus_inf;
     }
-  });
-  for (std::size_t b = 0; b < s.B; ++b)
-    for (std::size_t h = 0; h < s.n_head; ++h) softmax_scores(s, b, 0, probs(b, h));
-  thread_local std::vector<float> buffer;  // the caller's; the pool's threads write through `partial`
-  buffer.assign(units * s.C, 0.0f);
-  float* const partial = buffer.data();
-  for_blocks([&](std::size_t b, std::size_t first, std::size_t end, std::size_t u) {
-    float* sum = partial + u * s.C;
+    for (std::size_t h = 0; h < H; ++h) {
+      float* p = probs(b, h);
+      m[h] = minus_inf;
+      for (std::size_t j = first; j < end; ++j) m[h] = std::max(m[h], p[j]);
+      if (m[h] == minus_inf) {  // no key of this block visible: contributes nothing
+        std::fill(p + first, p + end, 0.0f);
+        continue;
+      }
+      for (std::size_t j = first; j < end; ++j) p[j] = fast::exp(p[j] - m[h]);  // e^−∞ = 0
+      for (std::size_t j = first; j < end; ++j) l[h] += p[j];
+    }
     for (std::size_t j = first; j < end; ++j) {
       const float* row = v + (b * s.Tk + j) * s.kv_stride;
-      for (std::size_t h = 0; h < s.n_head; ++h) {
+      for (std::size_t h = 0; h < H; ++h) {
         const float a = probs(b, h)[j];
         if (a == 0.0f) continue;
         for (std::size_t i = h * hs; i < (h + 1) * hs; ++i) sum[i] += a * row[i];
       }
     }
-  });
+  };
+  if (units == 1 || units * kKeyBlock * s.C < 65536) {
+    for (std::size_t u = 0; u < units; ++u) run_block(u);
+  } else {
+    ThreadPool::global().run(units, run_block);
+  }
+
   for (std::size_t b = 0; b < s.B; ++b) {
-    float* ob = out + b * s.C;
-    std::copy_n(partial + b * blocks * s.C, s.C, ob);
-    for (std::size_t blk = 1; blk < blocks; ++blk) {
-      const float* sum = partial + (b * blocks + blk) * s.C;
-      for (std::size_t i = 0; i < s.C; ++i) ob[i] += sum[i];
+    for (std::size_t h = 0; h < H; ++h) {
+      float* p = probs(b, h);
+      float* oh = out + b * s.C + h * hs;
+      std::fill(p + n_keys, p + s.Tk, 0.0f);
+      float top = minus_inf, total = 0.0f;
+      for (std::size_t blk = 0; blk < blocks; ++blk)
+        top = std::max(top, state[(b * blocks + blk) * unit_floats + h]);
+      std::fill(oh, oh + hs, 0.0f);
+      if (top == minus_inf) continue;  // nothing visible at all: zero output, zero probabilities
+      for (std::size_t blk = 0; blk < blocks; ++blk) {
+        const float* st = state + (b * blocks + blk) * unit_floats;
+        const float weight = fast::exp(st[h] - top);
+        total += weight * st[H + h];
+        for (std::size_t i = 0; i < hs; ++i) oh[i] += weight * st[2 * H + h * hs + i];
+      }
+      const float inv = 1.0f / total;
+      for (std::size_t i = 0; i < hs; ++i) oh[i] *= inv;
+      for (std::size_t blk = 0; blk < blocks; ++blk) {
+        const float factor = fast::exp(state[(b * blocks + blk) * unit_floats + h] - top) * inv;
+        const std::size_t first = blk * kKeyBlock, end = std::min(n_keys, first + kKeyBlock);
+        for (std::size_t j = first; j < end; ++j) p[j] *= factor;
+      }
     }
   }
 }
