@@ -12,6 +12,7 @@
 
 #include "lmkit/nn/gpt_config.hpp"
 #include "lmkit/nn/parameters.hpp"
+#include "lmkit/util/memory.hpp"
 
 namespace lmkit::nn {
 
@@ -44,8 +45,8 @@ struct ModelWeights {
 struct KvCache {
   std::size_t B = 0;
   std::size_t length = 0;           // positions filled
-  std::vector<float> keys;          // (n_layer, B, n_ctx, C)
-  std::vector<float> values;        // (n_layer, B, n_ctx, C)
+  StreamedFloats keys;              // (n_layer, B, n_ctx, C)
+  StreamedFloats values;            // (n_layer, B, n_ctx, C)
   std::vector<std::uint8_t> valid;  // (B, n_ctx): 0 marks a padding position no query attends to
 };
 
@@ -112,8 +113,8 @@ class GptModel {
 
   GptConfig config_;
   std::vector<ParameterSpec> specs_;
-  std::vector<float> params_;
-  std::vector<float> grads_;
+  StreamedFloats params_;
+  StreamedFloats grads_;
   ModelWeights weights_;
   ModelWeights grad_weights_;
   Activations acts_;

@@ -5,6 +5,9 @@
 #if defined(__GLIBC__)
 #include <malloc.h>
 #endif
+#if defined(__linux__)
+#include <sys/mman.h>
+#endif
 
 namespace lmkit {
 
@@ -14,5 +17,23 @@ void keep_freed_memory() {
   mallopt(M_TRIM_THRESHOLD, 1 << 30);
 #endif
 }
+
+void* allocate_streamed(std::size_t bytes) {
+  constexpr std::size_t huge = std::size_t{2} << 20;
+  void* p = nullptr;
+  if (bytes >= 2 * huge) {
+    const std::size_t rounded = (bytes + huge - 1) / huge * huge;  // aligned_alloc wants a multiple
+    p = std::aligned_alloc(huge, rounded);
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+    if (p) madvise(p, rounded, MADV_HUGEPAGE);  // advice only: a kernel without THP ignores it
+#endif
+  } else {
+    p = std::malloc(bytes == 0 ? 1 : bytes);
+  }
+  if (!p) throw std::bad_alloc();
+  return p;
+}
+
+void free_streamed(void* p) noexcept { std::free(p); }
 
 }  // namespace lmkit
