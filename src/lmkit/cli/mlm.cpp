@@ -14,6 +14,7 @@
 
 #include "lmkit/cli/bert_data.hpp"
 #include "lmkit/cli/command.hpp"
+#include "lmkit/cli/saved_options.hpp"
 #include "lmkit/nn/adamw.hpp"
 #include "lmkit/nn/bert.hpp"
 #include "lmkit/nn/hf_bert.hpp"
@@ -55,45 +56,27 @@ struct MlmOptions {
   bool json = false;
 };
 
-Json options_json(const MlmOptions& o) {
-  return {{"data", o.data},
-          {"val_data", o.val_data},
-          {"lines", o.lines},
-          {"tokenizer", o.tokenizer},
-          {"config", o.config},
-          {"steps", o.steps},
-          {"batch", o.batch},
-          {"seq_len", o.seq_len},
-          {"lr", o.lr},
-          {"warmup", o.warmup},
-          {"mask_prob", o.mask_prob},
-          {"weight_decay", o.weight_decay},
-          {"clip", o.clip},
-          {"seed", o.seed},
-          {"val_every", o.val_every},
-          {"val_batches", o.val_batches},
-          {"checkpoint_every", o.checkpoint_every}};
-}
-
-// The options a checkpoint was trained with (training.json's "options"), for --resume.
-void options_from_json(MlmOptions& o, const Json& j, const std::string& ctx) {
-  o.data = json_get<std::vector<std::string>>(j, "data", ctx);
-  o.val_data = json_get<std::vector<std::string>>(j, "val_data", ctx);
-  o.lines = json_get<bool>(j, "lines", ctx);
-  o.tokenizer = json_get<std::string>(j, "tokenizer", ctx);
-  o.config = json_get<std::string>(j, "config", ctx);
-  o.steps = json_get<std::size_t>(j, "steps", ctx);
-  o.batch = json_get<std::size_t>(j, "batch", ctx);
-  o.seq_len = json_get<std::size_t>(j, "seq_len", ctx);
-  o.lr = json_get<float>(j, "lr", ctx);
-  o.warmup = json_get<std::size_t>(j, "warmup", ctx);
-  o.mask_prob = json_get<float>(j, "mask_prob", ctx);
-  o.weight_decay = json_get<float>(j, "weight_decay", ctx);
-  o.clip = json_get<float>(j, "clip", ctx);
-  o.seed = json_get<std::uint64_t>(j, "seed", ctx);
-  o.val_every = json_get<std::size_t>(j, "val_every", ctx);
-  o.val_batches = json_get<std::size_t>(j, "val_batches", ctx);
-  o.checkpoint_every = json_get<std::size_t>(j, "checkpoint_every", ctx);
+// What a checkpoint saves of the options, for --resume (not --out, --until, --resume, --force,
+// --json: see saved_options.hpp).
+template <typename O, typename Visit>
+void saved_fields(O& o, Visit visit) {
+  visit("data", o.data);
+  visit("val_data", o.val_data);
+  visit("lines", o.lines);
+  visit("tokenizer", o.tokenizer);
+  visit("config", o.config);
+  visit("steps", o.steps);
+  visit("batch", o.batch);
+  visit("seq_len", o.seq_len);
+  visit("lr", o.lr);
+  visit("warmup", o.warmup);
+  visit("mask_prob", o.mask_prob);
+  visit("weight_decay", o.weight_decay);
+  visit("clip", o.clip);
+  visit("seed", o.seed);
+  visit("val_every", o.val_every);
+  visit("val_batches", o.val_batches);
+  visit("checkpoint_every", o.checkpoint_every);
 }
 
 // SplitMix64, so batches and masks depend only on (seed, step).

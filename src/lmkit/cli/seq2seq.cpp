@@ -19,6 +19,7 @@
 #include <random>
 
 #include "lmkit/cli/command.hpp"
+#include "lmkit/cli/saved_options.hpp"
 #include "lmkit/nn/adamw.hpp"
 #include "lmkit/nn/hf_bart.hpp"
 #include "lmkit/nn/seq2seq_generate.hpp"
@@ -219,38 +220,23 @@ struct TrainOptions {
   bool resume = false, json = false;
 };
 
-Json options_json(const TrainOptions& o) {
-  return {{"data", o.data},
-          {"val_data", o.val_data},
-          {"tokenizer", o.tokenizer},
-          {"steps", o.steps},
-          {"warmup", o.warmup},
-          {"batch", o.batch},
-          {"lr", o.lr},
-          {"min_lr", o.min_lr},
-          {"weight_decay", o.weight_decay},
-          {"clip", o.clip},
-          {"seed", o.seed},
-          {"val_every", o.val_every},
-          {"val_pairs", o.val_pairs},
-          {"checkpoint_every", o.checkpoint_every}};
-}
-
-void options_from_json(TrainOptions& o, const Json& j, const std::string& ctx) {
-  o.data = json_get<std::string>(j, "data", ctx);
-  o.val_data = json_get<std::string>(j, "val_data", ctx);
-  o.tokenizer = json_get<std::string>(j, "tokenizer", ctx);
-  o.steps = json_get<std::uint64_t>(j, "steps", ctx);
-  o.warmup = json_get<std::uint64_t>(j, "warmup", ctx);
-  o.batch = json_get<std::size_t>(j, "batch", ctx);
-  o.lr = json_get<float>(j, "lr", ctx);
-  o.min_lr = json_get<float>(j, "min_lr", ctx);
-  o.weight_decay = json_get<float>(j, "weight_decay", ctx);
-  o.clip = json_get<float>(j, "clip", ctx);
-  o.seed = json_get<std::uint64_t>(j, "seed", ctx);
-  o.val_every = json_get<std::size_t>(j, "val_every", ctx);
-  o.val_pairs = json_get<std::size_t>(j, "val_pairs", ctx);
-  o.checkpoint_every = json_get<std::size_t>(j, "checkpoint_every", ctx);
+// What a checkpoint saves of the options (not --out, --until, --resume, --json: see saved_options.hpp).
+template <typename O, typename Visit>
+void saved_fields(O& o, Visit visit) {
+  visit("data", o.data);
+  visit("val_data", o.val_data);
+  visit("tokenizer", o.tokenizer);
+  visit("steps", o.steps);
+  visit("warmup", o.warmup);
+  visit("batch", o.batch);
+  visit("lr", o.lr);
+  visit("min_lr", o.min_lr);
+  visit("weight_decay", o.weight_decay);
+  visit("clip", o.clip);
+  visit("seed", o.seed);
+  visit("val_every", o.val_every);
+  visit("val_pairs", o.val_pairs);
+  visit("checkpoint_every", o.checkpoint_every);
 }
 
 // The architecture from a preset or a config.json; the vocabulary is the tokenizer's plus pad,

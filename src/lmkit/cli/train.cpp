@@ -11,6 +11,7 @@
 
 #include "lmkit/cli/command.hpp"
 #include "lmkit/cli/model_tokenizer.hpp"
+#include "lmkit/cli/saved_options.hpp"
 #include "lmkit/nn/adamw.hpp"
 #include "lmkit/nn/gpt.hpp"
 #include "lmkit/nn/hf_gpt2.hpp"
@@ -39,50 +40,24 @@ struct TrainOptions {
   bool resume = false, json = false;
 };
 
-Json options_json(const TrainOptions& o) {
-  return {{"data", o.data},
-          {"val_data", o.val_data},
-          {"tokenizer", o.tokenizer},
-          {"steps", o.steps},
-          {"warmup", o.warmup},
-          {"batch", o.batch},
-          {"ctx", o.ctx},
-          {"lr", o.lr},
-          {"min_lr", o.min_lr},
-          {"weight_decay", o.weight_decay},
-          {"clip", o.clip},
-          {"seed", o.seed},
-          {"val_every", o.val_every},
-          {"val_batches", o.val_batches},
-          {"checkpoint_every", o.checkpoint_every}};
-}
-
-// Checkpoints of earlier versions hold one path as a string.
-std::vector<std::string> paths_from_json(const Json& j, const char* key, const std::string& ctx) {
-  const Json& value = json_get<Json>(j, key, ctx);
-  if (value.is_string()) {
-    std::string path = value.get<std::string>();
-    return path.empty() ? std::vector<std::string>{} : std::vector<std::string>{path};
-  }
-  return json_get<std::vector<std::string>>(j, key, ctx);
-}
-
-void options_from_json(TrainOptions& o, const Json& j, const std::string& ctx) {
-  o.data = paths_from_json(j, "data", ctx);
-  o.val_data = paths_from_json(j, "val_data", ctx);
-  o.tokenizer = json_get<std::string>(j, "tokenizer", ctx);
-  o.steps = json_get<std::uint64_t>(j, "steps", ctx);
-  o.warmup = json_get<std::uint64_t>(j, "warmup", ctx);
-  o.batch = json_get<std::size_t>(j, "batch", ctx);
-  o.ctx = json_get<std::size_t>(j, "ctx", ctx);
-  o.lr = json_get<float>(j, "lr", ctx);
-  o.min_lr = json_get<float>(j, "min_lr", ctx);
-  o.weight_decay = json_get<float>(j, "weight_decay", ctx);
-  o.clip = json_get<float>(j, "clip", ctx);
-  o.seed = json_get<std::uint64_t>(j, "seed", ctx);
-  o.val_every = json_get<std::size_t>(j, "val_every", ctx);
-  o.val_batches = json_get<std::size_t>(j, "val_batches", ctx);
-  o.checkpoint_every = json_get<std::size_t>(j, "checkpoint_every", ctx);
+// What a checkpoint saves of the options (not --out, --until, --resume, --json: see saved_options.hpp).
+template <typename O, typename Visit>
+void saved_fields(O& o, Visit visit) {
+  visit("data", o.data);
+  visit("val_data", o.val_data);
+  visit("tokenizer", o.tokenizer);
+  visit("steps", o.steps);
+  visit("warmup", o.warmup);
+  visit("batch", o.batch);
+  visit("ctx", o.ctx);
+  visit("lr", o.lr);
+  visit("min_lr", o.min_lr);
+  visit("weight_decay", o.weight_decay);
+  visit("clip", o.clip);
+  visit("seed", o.seed);
+  visit("val_every", o.val_every);
+  visit("val_batches", o.val_batches);
+  visit("checkpoint_every", o.checkpoint_every);
 }
 
 // The corpus as one token stream, read through text::CorpusReader (files, directories, .jsonl with a

@@ -1,0 +1,45 @@
+// Trainer options saved in a checkpoint's training.json ("options") and read back by --resume. Each
+// trainer lists the options it saves once, in a function beside its options struct,
+//   template <typename O, typename Visit> void saved_fields(O& o, Visit visit)
+// that calls visit("key", o.member) for each; options_json() and options_from_json() are made from
+// that list (found by argument-dependent lookup), so the two directions cannot drift apart.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "lmkit/util/json.hpp"
+
+namespace lmkit::cli {
+
+template <typename T>
+void read_saved_field(const Json& j, const char* key, const std::string& ctx, T& out) {
+  out = json_get<T>(j, key, ctx);
+}
+
+// A list of paths; checkpoints of earlier versions hold one path as a string ("" for none).
+inline void read_saved_field(const Json& j, const char* key, const std::string& ctx,
+                             std::vector<std::string>& out) {
+  const Json& value = json_get<Json>(j, key, ctx);
+  if (value.is_string()) {
+    std::string path = value.get<std::string>();
+    out = path.empty() ? std::vector<std::string>{} : std::vector<std::string>{path};
+    return;
+  }
+  out = json_get<std::vector<std::string>>(j, key, ctx);
+}
+
+template <typename Options>
+Json options_json(const Options& o) {
+  Json j = Json::object();
+  saved_fields(o, [&](const char* key, const auto& value) { j[key] = value; });
+  return j;
+}
+
+// Every saved field must be present and of its type; errors name `ctx` and the key.
+template <typename Options>
+void options_from_json(Options& o, const Json& j, const std::string& ctx) {
+  saved_fields(o, [&](const char* key, auto& value) { read_saved_field(j, key, ctx, value); });
+}
+
+}  // namespace lmkit::cli
