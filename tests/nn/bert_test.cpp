@@ -14,6 +14,8 @@
 #include "lmkit/util/error.hpp"
 #include "lmkit/util/json.hpp"
 
+#include "model_gradient_check.hpp"
+
 namespace lmkit::nn {
 namespace {
 
@@ -50,26 +52,7 @@ void check_gradients(bool classify) {
             ? model.forward_classify(b.tokens.data(), b.types.data(), b.valid.data(), b.labels.data(), 2, 5)
             : model.forward_mlm(b.tokens.data(), b.types.data(), b.valid.data(), b.targets.data(), 2, 5));
   };
-  loss();
-  model.zero_grad();
-  model.backward();
-  std::vector<float> analytic(model.gradients().begin(), model.gradients().end());
-  auto params = model.parameters();
-  for (const auto& spec : model.parameter_specs()) {
-    for (std::size_t k = 0; k < 3; ++k) {
-      std::size_t i = spec.offset + (k * 7919) % spec.size;
-      float saved = params[i];
-      const double h = 1e-3;
-      params[i] = static_cast<float>(saved + h);
-      double up = loss();
-      params[i] = static_cast<float>(saved - h);
-      double down = loss();
-      params[i] = saved;
-      double numeric = (up - down) / (2 * h);
-      EXPECT_NEAR(analytic[i], numeric, 3e-3 + 3e-2 * std::abs(numeric))
-          << spec.name << " element " << i - spec.offset;
-    }
-  }
+  testing::expect_model_gradients(model, loss, {.per_tensor = 3, .abs_tol = 3e-3});
 }
 
 TEST(Bert, MlmGradientsMatchFiniteDifferences) { check_gradients(false); }

@@ -8,6 +8,8 @@
 
 #include "lmkit/util/error.hpp"
 
+#include "model_gradient_check.hpp"
+
 namespace lmkit::nn {
 namespace {
 
@@ -27,27 +29,7 @@ void check_model_gradients(GptConfig config) {
   auto loss = [&] {
     return static_cast<double>(model.forward(batch.tokens.data(), batch.targets.data(), 2, 5));
   };
-  loss();
-  model.zero_grad();
-  model.backward();
-  std::vector<float> analytic(model.gradients().begin(), model.gradients().end());
-  auto params = model.parameters();
-  for (const auto& spec : model.parameter_specs()) {
-    // A few elements of every tensor.
-    for (std::size_t k = 0; k < 4; ++k) {
-      std::size_t i = spec.offset + (k * 7919) % spec.size;
-      float saved = params[i];
-      const double h = 1e-3;
-      params[i] = static_cast<float>(saved + h);
-      double up = loss();
-      params[i] = static_cast<float>(saved - h);
-      double down = loss();
-      params[i] = saved;
-      double numeric = (up - down) / (2 * h);
-      EXPECT_NEAR(analytic[i], numeric, 2e-3 + 3e-2 * std::abs(numeric))
-          << spec.name << " element " << i - spec.offset;
-    }
-  }
+  testing::expect_model_gradients(model, loss);  // a few elements of every tensor
 }
 
 TEST(Gpt, Gpt2VariantGradientsMatchFiniteDifferences) { check_model_gradients(tiny_config()); }

@@ -10,6 +10,8 @@
 #include "lmkit/nn/seq2seq_generate.hpp"
 #include "lmkit/util/error.hpp"
 
+#include "model_gradient_check.hpp"
+
 namespace lmkit::nn {
 namespace {
 
@@ -78,26 +80,7 @@ void check_model_gradients(const Seq2SeqConfig& c) {
   randomize(model, 5);
   Seq2SeqBatch batch = sample_batch(c);
   auto loss = [&] { return static_cast<double>(model.forward(batch)); };
-  loss();
-  model.zero_grad();
-  model.backward();
-  std::vector<float> analytic(model.gradients().begin(), model.gradients().end());
-  auto params = model.parameters();
-  for (const auto& spec : model.parameter_specs()) {
-    for (std::size_t k = 0; k < 5; ++k) {
-      std::size_t i = spec.offset + (k * 7919 + 3) % spec.size;
-      float saved = params[i];
-      const double h = 1e-3;
-      params[i] = static_cast<float>(saved + h);
-      double up = loss();
-      params[i] = static_cast<float>(saved - h);
-      double down = loss();
-      params[i] = saved;
-      double numeric = (up - down) / (2 * h);
-      EXPECT_NEAR(analytic[i], numeric, 2e-3 + 3e-2 * std::abs(numeric))
-          << spec.name << " element " << i - spec.offset;
-    }
-  }
+  testing::expect_model_gradients(model, loss, {.per_tensor = 5, .first = 3});
 }
 
 TEST(Seq2Seq, BartLikeGradientsMatchFiniteDifferences) { check_model_gradients(bart_like()); }
