@@ -205,8 +205,9 @@ void attention_backward(float* dq, float* dk, float* dv, const float* dout, cons
     float* dqh = dq ? dq + b * s.Tq * s.q_stride + h * hs : nullptr;
     float* dkh = dk ? dk + b * s.Tk * s.kv_stride + h * hs : nullptr;
     float* dvh = dv ? dv + b * s.Tk * s.kv_stride + h * hs : nullptr;
-    // dP = dO · Vᵀ; dV += Pᵀ · dO
-    std::vector<float> dscore(s.Tq * s.Tk);
+    // dP = dO · Vᵀ; dV += Pᵀ · dO (the scratch is the running thread's, kept between calls)
+    thread_local std::vector<float> dscore;
+    dscore.resize(s.Tq * s.Tk);
     gemm(false, true, s.Tq, s.Tk, hs, 1.0f, douth, s.C, vh, s.kv_stride, 0.0f, dscore.data(), s.Tk);
     if (dvh) gemm(true, false, s.Tk, hs, s.Tq, 1.0f, probs, s.Tk, douth, s.C, 1.0f, dvh, s.kv_stride);
     // Through the softmax: dS[j] = P[j] · (dP[j] − Σ P · dP) · scale (0 wherever P is 0).
