@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Transformer figures: FMA peak and read bandwidth, GEMM, training tokens/s against PyTorch (side by
-# side, alternating lmkit / torch), and batch-1 decode with and without the KV cache.
+# side, alternating lmkit / torch), and batch-1 decode with and without the KV cache (beside PyTorch's
+# with a KV cache).
 # PyTorch runs in BENCH.md's fair configuration: OPENBLAS_NUM_THREADS=1, torch.set_num_threads(THREADS).
 # Usage: bench/transformers.sh [ROUNDS]   (build first: cmake --build --preset release)
 set -euo pipefail
@@ -41,5 +42,11 @@ for r in $(seq "$rounds"); do
   $bench train small 4 64 3
   "${torch[@]}" train small 4 64 3
 done
-$bench decode small 512 16
+# Batch-1 decode with the KV cache, lmkit and PyTorch alternately; lmkit's line also gives each
+# token's time against a read-bandwidth measurement taken just before it.
+for r in $(seq "$rounds"); do
+  $bench decode small 512 16
+  "${torch[@]}" decode small 512 16
+done
+LMKIT_THREADS=1 $bench decode small 512 16
 $bench peak
