@@ -5,6 +5,8 @@
 //   transformer_bench train tiny|small B T STEPS training tokens/s (median step after one warm-up)
 //   transformer_bench decode tiny|small CTX N    batch-1 decode tokens/s at CTX tokens of context,
 //                                                with the KV cache and by recomputing the prefix
+//   transformer_bench weights ROUNDS             GPT-2-small's matrices streamed through one-row
+//                                                gemm() calls against a plain read of the same bytes
 // Threads: --threads-style via LMKIT_THREADS (default: all cores) for both lmkit's pool and OpenBLAS.
 #include <fmt/format.h>
 #include <immintrin.h>
@@ -248,6 +250,67 @@ void bench_decode(const std::string& name, std::size_t ctx, int n) {
 
 }  // namespace
 
+// Decoding's products alone: one row against each of GPT-2-small's 48 block matrices (B as is) and
+// the tied unembedding (B transposed), every matrix in memory of its own, so cold as in decoding;
+// GB/s of the products set against a plain read of the same bytes, the two alternately, per round.
+void bench_weights(int rounds) {
+  const std::size_t C = 768, V = 50257;
+  struct Matrix {
+    std::size_t K, N;
+    StreamedFloats w;
+  };
+  std::vector<Matrix> blocks;
+  double block_bytes = 0;
+  for (int l = 0; l < 12; ++l)
+    for (auto [K, N] : {std::pair{C, 3 * C}, {C, C}, {C, 4 * C}, {4 * C, C}}) {
+      blocks.push_back({K, N, StreamedFloats(K * N)});
+      for (std::size_t i = 0; i < K * N; ++i) blocks.back().w[i] = static_cast<float>((i + l) % 1009) * 1e-3f;
+      block_bytes += 4.0 * static_cast<double>(K * N);
+    }
+  StreamedFloats wte(V * C);
+  for (std::size_t i = 0; i < wte.size(); ++i) wte[i] = static_cast<float>(i % 997) * 1e-3f;
+  std::vector<float> x(4 * C, 0.01f), y(4 * C), logits(V);
+  auto read = [](const float* data, std::size_t n) {  // read_bandwidth's loop, over one matrix
+    std::size_t threads = ThreadPool::default_threads();
+    std::vector<float> sums(threads);
+    ThreadPool::global().run(threads, [&](std::size_t t) {
+      __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
+      for (std::size_t i = n * t / threads; i + 16 <= n * (t + 1) / threads; i += 16) {
+        acc0 = _mm256_add_ps(acc0, _mm256_loadu_ps(data + i));
+        acc1 = _mm256_add_ps(acc1, _mm256_loadu_ps(data + i + 8));
+      }
+      float tmp[8];
+      _mm256_storeu_ps(tmp, _mm256_add_ps(acc0, acc1));
+      sums[t] = tmp[0];
+    });
+    return sums[0];
+  };
+  std::vector<double> ratio_blocks, ratio_head;
+  for (int r = 0; r < rounds; ++r) {
+    auto start = Clock::now();
+    float sink = 0;
+    for (const auto& m : blocks) sink += read(m.w.data(), m.K * m.N);
+    const double read_blocks = block_bytes / seconds_since(start) / 1e9;
+    start = Clock::now();
+    for (const auto& m : blocks)
+      tensor::gemm(false, false, 1, m.N, m.K, 1.0f, x.data(), m.K, m.w.data(), m.N, 0.0f, y.data(), m.N);
+    const double gemm_blocks = block_bytes / seconds_since(start) / 1e9;
+    start = Clock::now();
+    sink += read(wte.data(), wte.size());
+    const double read_head = 4.0 * static_cast<double>(wte.size()) / seconds_since(start) / 1e9;
+    start = Clock::now();
+    tensor::gemm(false, true, 1, V, C, 1.0f, x.data(), C, wte.data(), C, 0.0f, logits.data(), V);
+    const double gemm_head = 4.0 * static_cast<double>(wte.size()) / seconds_since(start) / 1e9;
+    if (sink == 42.0f) fmt::print("");
+    ratio_blocks.push_back(gemm_blocks / read_blocks);
+    ratio_head.push_back(gemm_head / read_head);
+    fmt::print("round {} blocks gemm {:.1f} read {:.1f} GB/s | unembedding gemm {:.1f} read {:.1f} GB/s\n", r,
+               gemm_blocks, read_blocks, gemm_head, read_head);
+  }
+  fmt::print("weights threads {} gemm/read median: blocks {:.2f} unembedding {:.2f}\n",
+             ThreadPool::default_threads(), median(ratio_blocks), median(ratio_head));
+}
+
 int main(int argc, char** argv) {
   keep_freed_memory();  // as the lmkit CLI does
   if (const char* t = std::getenv("LMKIT_THREADS")) ThreadPool::set_default_threads(std::stoul(t));
@@ -256,7 +319,7 @@ int main(int argc, char** argv) {
   if (args.empty()) {
     fmt::print(stderr,
                "usage: transformer_bench peak | gemm M N K REPS | gemm-vs-peak M N K ROUNDS | train CONFIG B "
-               "T STEPS | decode CONFIG CTX N\n");
+               "T STEPS | decode CONFIG CTX N | weights ROUNDS\n");
     return 2;
   }
   if (args[0] == "peak")
@@ -269,6 +332,8 @@ int main(int argc, char** argv) {
     bench_train(args[1], std::stoul(args[2]), std::stoul(args[3]), std::stoi(args[4]));
   else if (args[0] == "decode" && args.size() == 4)
     bench_decode(args[1], std::stoul(args[2]), std::stoi(args[3]));
+  else if (args[0] == "weights" && args.size() == 2)
+    bench_weights(std::stoi(args[1]));
   else {
     fmt::print(stderr, "transformer_bench: bad arguments\n");
     return 2;
