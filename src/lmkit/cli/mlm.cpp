@@ -65,18 +65,10 @@ void saved_fields(O& o, Visit visit) {
   visit("lines", o.lines);
   visit("tokenizer", o.tokenizer);
   visit("config", o.config);
-  visit("steps", o.steps);
-  visit("batch", o.batch);
+  visit_schedule(o, visit);
   visit("seq_len", o.seq_len);
-  visit("lr", o.lr);
-  visit("warmup", o.warmup);
   visit("mask_prob", o.mask_prob);
-  visit("weight_decay", o.weight_decay);
-  visit("clip", o.clip);
-  visit("seed", o.seed);
-  visit("val_every", o.val_every);
   visit("val_batches", o.val_batches);
-  visit("checkpoint_every", o.checkpoint_every);
 }
 
 // SplitMix64, so batches and masks depend only on (seed, step).

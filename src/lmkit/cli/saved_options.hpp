@@ -29,6 +29,21 @@ inline void read_saved_field(const Json& j, const char* key, const std::string& 
   out = json_get<std::vector<std::string>>(j, key, ctx);
 }
 
+// The training schedule, which every trainer saves under these keys (its saved_fields calls this and
+// adds its own).
+template <typename O, typename Visit>
+void visit_schedule(O& o, Visit& visit) {
+  visit("steps", o.steps);
+  visit("warmup", o.warmup);
+  visit("batch", o.batch);
+  visit("lr", o.lr);
+  visit("weight_decay", o.weight_decay);
+  visit("clip", o.clip);
+  visit("seed", o.seed);
+  visit("val_every", o.val_every);
+  visit("checkpoint_every", o.checkpoint_every);
+}
+
 template <typename Options>
 Json options_json(const Options& o) {
   Json j = Json::object();

@@ -226,17 +226,9 @@ void saved_fields(O& o, Visit visit) {
   visit("data", o.data);
   visit("val_data", o.val_data);
   visit("tokenizer", o.tokenizer);
-  visit("steps", o.steps);
-  visit("warmup", o.warmup);
-  visit("batch", o.batch);
-  visit("lr", o.lr);
+  visit_schedule(o, visit);
   visit("min_lr", o.min_lr);
-  visit("weight_decay", o.weight_decay);
-  visit("clip", o.clip);
-  visit("seed", o.seed);
-  visit("val_every", o.val_every);
   visit("val_pairs", o.val_pairs);
-  visit("checkpoint_every", o.checkpoint_every);
 }
 
 // The architecture from a preset or a config.json; the vocabulary is the tokenizer's plus pad,

@@ -46,18 +46,10 @@ void saved_fields(O& o, Visit visit) {
   visit("data", o.data);
   visit("val_data", o.val_data);
   visit("tokenizer", o.tokenizer);
-  visit("steps", o.steps);
-  visit("warmup", o.warmup);
-  visit("batch", o.batch);
+  visit_schedule(o, visit);
   visit("ctx", o.ctx);
-  visit("lr", o.lr);
   visit("min_lr", o.min_lr);
-  visit("weight_decay", o.weight_decay);
-  visit("clip", o.clip);
-  visit("seed", o.seed);
-  visit("val_every", o.val_every);
   visit("val_batches", o.val_batches);
-  visit("checkpoint_every", o.checkpoint_every);
 }
 
 // The corpus as one token stream, read through text::CorpusReader (files, directories, .jsonl with a
