@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <set>
 
+#include "lmkit/nn/hf_parameters.hpp"
 #include "lmkit/nn/safetensors.hpp"
 #include "lmkit/tensor/tensor.hpp"
 #include "lmkit/util/error.hpp"
@@ -158,20 +159,13 @@ Seq2SeqConfig seq2seq_config_from_json(const Json& json, const std::string& cont
 
 void load_seq2seq_weights(Seq2SeqModel& model, const std::string& path) {
   SafetensorsFile file = SafetensorsFile::open(path);
-  std::set<std::string> used;
-  for (const auto& spec : model.parameter_specs()) {
-    const std::string hf = bart_tensor_name(spec.name);
-    const SafetensorsEntry* entry = file.find(hf);
-    if (!entry && hf.starts_with("model.")) entry = file.find(hf.substr(6));  // BartModel checkpoints
-    if (!entry) fail("{}: missing tensor \"{}\"", path, hf);
-    if (entry->shape != spec.shape)
-      fail("{}: tensor \"{}\" has shape {}, the config needs {}", path, entry->name,
-           tensor::shape_string(entry->shape), tensor::shape_string(spec.shape));
-    std::vector<float> values = file.read_f32(*entry);
-    std::copy(values.begin(), values.end(),
-              model.parameters().begin() + static_cast<std::ptrdiff_t>(spec.offset));
-    used.insert(entry->name);
-  }
+  auto base_model_name = [](const std::string& name) {  // BartModel checkpoints lack "model."
+    const std::string hf = bart_tensor_name(name);
+    return hf.starts_with("model.") ? hf.substr(6) : std::string();
+  };
+  const std::set<std::string> used =
+      read_parameters(file, path, model.parameter_specs(), model.parameters(),
+                      {.name = bart_tensor_name, .alternative = base_model_name});
   const Seq2SeqConfig& c = model.config();
   for (const auto& entry : file.entries()) {
     if (used.contains(entry.name)) continue;
@@ -209,10 +203,7 @@ LoadedSeq2Seq load_seq2seq_dir(const std::string& dir) {
 }
 
 void save_seq2seq_dir(const Seq2SeqModel& model, const std::string& dir, const std::string& tokenizer_spec) {
-  std::vector<NamedTensor> tensors;
-  for (const auto& spec : model.parameter_specs())
-    tensors.push_back({bart_tensor_name(spec.name), spec.shape, model.parameters().data() + spec.offset});
-  write_safetensors(dir + "/model.safetensors", tensors, {{"format", "pt"}});
+  write_parameters(dir + "/model.safetensors", model.parameter_specs(), model.parameters(), bart_tensor_name);
   write_json_file(dir + "/config.json", seq2seq_config_json(model.config(), tokenizer_spec));
 }
 

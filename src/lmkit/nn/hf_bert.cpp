@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <set>
 
+#include "lmkit/nn/hf_parameters.hpp"
 #include "lmkit/nn/safetensors.hpp"
 #include "lmkit/tensor/tensor.hpp"
 #include "lmkit/util/error.hpp"
@@ -114,22 +115,12 @@ BertDirInfo read_bert_config(const std::string& dir) {
 
 void load_bert_weights(BertModel& model, const std::string& path, bool init_missing_heads) {
   SafetensorsFile file = SafetensorsFile::open(path);
-  std::set<std::string> used;
-  auto params = model.parameters();
-  for (const auto& spec : model.parameter_specs()) {
-    const SafetensorsEntry* entry = file.find(spec.name);
-    if (!entry) {
-      bool new_head = spec.name.starts_with("bert.pooler.") || spec.name.starts_with("classifier.");
-      if (init_missing_heads && new_head) continue;
-      fail("{}: missing tensor \"{}\"", path, spec.name);
-    }
-    if (entry->shape != spec.shape)
-      fail("{}: tensor \"{}\" has shape {}, the config needs {}", path, entry->name,
-           tensor::shape_string(entry->shape), tensor::shape_string(spec.shape));
-    std::vector<float> values = file.read_f32(*entry);
-    std::copy(values.begin(), values.end(), params.begin() + static_cast<std::ptrdiff_t>(spec.offset));
-    used.insert(entry->name);
-  }
+  auto new_head = [&](const std::string& name) {  // a pretrained encoder has no classifier yet
+    return init_missing_heads && (name.starts_with("bert.pooler.") || name.starts_with("classifier."));
+  };
+  const std::set<std::string> used =
+      read_parameters(file, path, model.parameter_specs(), model.parameters(),
+                      {.name = [](const std::string& name) { return name; }, .may_be_absent = new_head});
   for (const auto& entry : file.entries()) {
     if (used.contains(entry.name)) continue;
     // Heads this model does not have, the tied decoder, and the position_ids buffer of older versions.
@@ -146,10 +137,8 @@ BertModel load_bert_dir(const std::string& dir) {
 
 void save_bert_dir(const BertModel& model, const std::string& dir, const std::string& tokenizer_spec,
                    const std::vector<std::string>& labels) {
-  std::vector<NamedTensor> tensors;
-  for (const auto& spec : model.parameter_specs())
-    tensors.push_back({spec.name, spec.shape, model.parameters().data() + spec.offset});
-  write_safetensors(dir + "/model.safetensors", tensors, {{"format", "pt"}});
+  write_parameters(dir + "/model.safetensors", model.parameter_specs(), model.parameters(),
+                   [](const std::string& name) { return name; });
   write_json_file(dir + "/config.json", bert_config_json(model.config(), tokenizer_spec, labels));
 }
 

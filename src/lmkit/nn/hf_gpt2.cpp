@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <set>
 
+#include "lmkit/nn/hf_parameters.hpp"
 #include "lmkit/nn/safetensors.hpp"
 #include "lmkit/tensor/tensor.hpp"
 #include "lmkit/util/error.hpp"
@@ -94,20 +95,10 @@ GptConfig gpt_config_from_json(const Json& json, const std::string& context) {
 
 void load_gpt2_weights(GptModel& model, const std::string& path) {
   SafetensorsFile file = SafetensorsFile::open(path);
-  std::set<std::string> used;
-  for (const auto& spec : model.parameter_specs()) {
-    const SafetensorsEntry* entry = file.find(file_name(spec.name));
-    if (!entry)
-      entry = file.find(spec.name);  // GPT2Model checkpoints (e.g. the original gpt2) lack the prefix
-    if (!entry) fail("{}: missing tensor \"{}\"", path, file_name(spec.name));
-    if (entry->shape != spec.shape)
-      fail("{}: tensor \"{}\" has shape {}, the config needs {}", path, entry->name,
-           tensor::shape_string(entry->shape), tensor::shape_string(spec.shape));
-    std::vector<float> values = file.read_f32(*entry);
-    std::copy(values.begin(), values.end(),
-              model.parameters().begin() + static_cast<std::ptrdiff_t>(spec.offset));
-    used.insert(entry->name);
-  }
+  // GPT2Model checkpoints (e.g. the original gpt2) lack the "transformer." prefix.
+  const std::set<std::string> used =
+      read_parameters(file, path, model.parameter_specs(), model.parameters(),
+                      {.name = file_name, .alternative = [](const std::string& name) { return name; }});
   for (const auto& entry : file.entries()) {
     if (used.contains(entry.name)) continue;
     // Causal-mask buffers of older transformers versions, and a saved copy of a tied head.
@@ -133,10 +124,7 @@ LoadedModel load_gpt2_dir(const std::string& dir) {
 }
 
 void save_gpt2_dir(const GptModel& model, const std::string& dir, const std::string& tokenizer_spec) {
-  std::vector<NamedTensor> tensors;
-  for (const auto& spec : model.parameter_specs())
-    tensors.push_back({file_name(spec.name), spec.shape, model.parameters().data() + spec.offset});
-  write_safetensors(dir + "/model.safetensors", tensors, {{"format", "pt"}});
+  write_parameters(dir + "/model.safetensors", model.parameter_specs(), model.parameters(), file_name);
   write_json_file(dir + "/config.json", gpt2_config_json(model.config(), tokenizer_spec));
 }
 
