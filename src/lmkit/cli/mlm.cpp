@@ -60,12 +60,9 @@ struct MlmOptions {
 // --json: see saved_options.hpp).
 template <typename O, typename Visit>
 void saved_fields(O& o, Visit visit) {
-  visit("data", o.data);
-  visit("val_data", o.val_data);
   visit("lines", o.lines);
-  visit("tokenizer", o.tokenizer);
   visit("config", o.config);
-  visit_schedule(o, visit);
+  visit_common(o, visit);
   visit("seq_len", o.seq_len);
   visit("mask_prob", o.mask_prob);
   visit("val_batches", o.val_batches);

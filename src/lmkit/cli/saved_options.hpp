@@ -29,10 +29,13 @@ inline void read_saved_field(const Json& j, const char* key, const std::string& 
   out = json_get<std::vector<std::string>>(j, key, ctx);
 }
 
-// The training schedule, which every trainer saves under these keys (its saved_fields calls this and
-// adds its own).
+// The data and the training schedule, which every trainer saves under these keys (its saved_fields
+// calls this and adds its own).
 template <typename O, typename Visit>
-void visit_schedule(O& o, Visit& visit) {
+void visit_common(O& o, Visit& visit) {
+  visit("data", o.data);
+  visit("val_data", o.val_data);
+  visit("tokenizer", o.tokenizer);
   visit("steps", o.steps);
   visit("warmup", o.warmup);
   visit("batch", o.batch);

@@ -223,10 +223,7 @@ struct TrainOptions {
 // What a checkpoint saves of the options (not --out, --until, --resume, --json: see saved_options.hpp).
 template <typename O, typename Visit>
 void saved_fields(O& o, Visit visit) {
-  visit("data", o.data);
-  visit("val_data", o.val_data);
-  visit("tokenizer", o.tokenizer);
-  visit_schedule(o, visit);
+  visit_common(o, visit);
   visit("min_lr", o.min_lr);
   visit("val_pairs", o.val_pairs);
 }
