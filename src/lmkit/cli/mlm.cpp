@@ -15,6 +15,7 @@
 #include "lmkit/cli/bert_data.hpp"
 #include "lmkit/cli/command.hpp"
 #include "lmkit/cli/saved_options.hpp"
+#include "lmkit/cli/training_loop.hpp"
 #include "lmkit/nn/adamw.hpp"
 #include "lmkit/nn/bert.hpp"
 #include "lmkit/nn/hf_bert.hpp"
@@ -205,51 +206,40 @@ void run_mlm_train(MlmOptions o) {
   bar.set(progress.step);
   std::vector<std::int32_t> inputs, targets;
   std::vector<std::size_t> rows(o.batch);
-  float train_loss = 0;
-  std::optional<float> val_loss;
-  std::uint64_t sequences_seen = 0;
-  const auto start = std::chrono::steady_clock::now();
-  for (std::size_t step = progress.step; step < last_step;) {
-    std::mt19937_64 rng(mix(o.seed ^ mix(step)));
-    for (auto& r : rows) r = static_cast<std::size_t>(rng() % train.size());
-    PaddedBatch b = make_batch(train, rows, *tokenizer);
-    nn::mask_tokens(b.tokens, b.maskable, o.mask_prob, mask_id, first_random, tokenizer->vocab_size(), rng,
-                    inputs, targets);
-    train_loss = model.forward_mlm(inputs.data(), nullptr, b.valid.data(), targets.data(), b.B, b.T);
-    model.zero_grad();
-    model.backward();
-    nn::clip_grad_norm(model.gradients(), o.clip);
-    optimizer.step(model.parameters(), model.gradients(), model.parameter_specs(),
-                   nn::learning_rate(step, o.warmup, o.steps, o.lr, o.lr / 10));
-    ++step;
-    sequences_seen += b.B;
-    nn::LossPoint point{step, train_loss, std::nullopt};
-    if (step % o.val_every == 0 || step == last_step)
-      point.val_loss = val_loss = validation_loss(model, val, *tokenizer, o);
-    history.push_back(point);
-    double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    double seq_per_s = static_cast<double>(sequences_seen) / std::max(seconds, 1e-9);
-    bar.set_note(fmt::format("loss {:.3f}{} {:.0f} seq/s", train_loss,
-                             val_loss ? fmt::format(" val {:.3f}", *val_loss) : "", seq_per_s));
-    bar.set(step);
-    if (point.val_loss && !bar.enabled() && !quiet)
-      fmt::print(stderr, "step {}/{}: train loss {:.4f}, val loss {:.4f}, {:.0f} seq/s\n", step, o.steps,
-                 train_loss, *point.val_loss, seq_per_s);
-    if (o.checkpoint_every && step % o.checkpoint_every == 0 && step != last_step) checkpoint(step);
-  }
-  checkpoint(last_step);
-  bar.finish();
-  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const LoopResult r = run_training_loop(
+      model, optimizer, progress, bar,
+      {.steps = o.steps,
+       .last_step = last_step,
+       .warmup = o.warmup,
+       .val_every = o.val_every,
+       .checkpoint_every = o.checkpoint_every,
+       .lr = o.lr,
+       .min_lr = o.lr / 10,
+       .clip = o.clip,
+       .unit = "seq",
+       .quiet = quiet},
+      [&](std::uint64_t at) {
+        std::mt19937_64 rng(mix(o.seed ^ mix(at)));
+        for (auto& row : rows) row = static_cast<std::size_t>(rng() % train.size());
+        PaddedBatch b = make_batch(train, rows, *tokenizer);
+        nn::mask_tokens(b.tokens, b.maskable, o.mask_prob, mask_id, first_random, tokenizer->vocab_size(),
+                        rng, inputs, targets);
+        return std::pair{model.forward_mlm(inputs.data(), nullptr, b.valid.data(), targets.data(), b.B, b.T),
+                         b.B};
+      },
+      [&] { return validation_loss(model, val, *tokenizer, o); }, [&] { checkpoint(progress.step); });
+  const float train_loss = r.train_loss;
+  const std::optional<float> val_loss = r.val_loss;
+  const double seconds = r.seconds;
   if (o.json) {
-    fmt::print("{}\n",
-               Json{{"out", o.out},
-                    {"steps", last_step},
-                    {"train_loss", train_loss},
-                    {"val_loss", val_loss ? Json(*val_loss) : Json(nullptr)},
-                    {"sequences_per_second", static_cast<double>(sequences_seen) / std::max(seconds, 1e-9)},
-                    {"seconds", seconds},
-                    {"parameters", n_parameters}}
-                   .dump());
+    fmt::print("{}\n", Json{{"out", o.out},
+                            {"steps", last_step},
+                            {"train_loss", train_loss},
+                            {"val_loss", val_loss ? Json(*val_loss) : Json(nullptr)},
+                            {"sequences_per_second", r.units_per_second},
+                            {"seconds", seconds},
+                            {"parameters", n_parameters}}
+                           .dump());
   } else {
     fmt::print(
         "trained to step {} of {} in {:.1f} s: train MLM loss {:.4f}, validation MLM loss {:.4f}\nmodel: "

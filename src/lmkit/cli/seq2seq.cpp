@@ -20,6 +20,7 @@
 
 #include "lmkit/cli/command.hpp"
 #include "lmkit/cli/saved_options.hpp"
+#include "lmkit/cli/training_loop.hpp"
 #include "lmkit/nn/adamw.hpp"
 #include "lmkit/nn/hf_bart.hpp"
 #include "lmkit/nn/seq2seq_generate.hpp"
@@ -319,36 +320,27 @@ void run_train(TrainOptions o) {
     nn::save_seq2seq_checkpoint(o.out, written, *model, optimizer, o.tokenizer, s, history);
     written = true;
   };
-  const auto start = std::chrono::steady_clock::now();
-  std::uint64_t tokens_seen = 0;
-  float train_loss = 0;
-  std::optional<float> val_loss;
-  while (step < last_step) {
-    nn::Seq2SeqBatch batch = nn::sample_pair_batch(config, train, o.batch, o.seed, step);
-    train_loss = model->forward(batch);
-    model->zero_grad();
-    model->backward();
-    nn::clip_grad_norm(model->gradients(), o.clip);
-    optimizer.step(model->parameters(), model->gradients(), model->parameter_specs(),
-                   nn::learning_rate(step, o.warmup, o.steps, o.lr, o.min_lr));
-    ++step;
-    for (std::int32_t t : batch.targets) tokens_seen += t >= 0;
-    nn::LossPoint point{step, train_loss, std::nullopt};
-    if (step % o.val_every == 0 || step == last_step)
-      point.val_loss = val_loss = nn::evaluate_pairs_loss(*model, val, o.batch, o.val_pairs);
-    history.push_back(point);
-    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    const double tok_per_s = static_cast<double>(tokens_seen) / std::max(seconds, 1e-9);
-    bar.set_note(fmt::format("loss {:.3f}{} {:.0f} target tok/s", train_loss,
-                             val_loss ? fmt::format(" val {:.3f}", *val_loss) : "", tok_per_s));
-    bar.set(step);
-    if (point.val_loss && !bar.enabled() && !quiet)
-      fmt::print(stderr, "step {}/{}: train loss {:.4f}, val loss {:.4f}, {:.0f} target tok/s\n", step,
-                 o.steps, train_loss, *point.val_loss, tok_per_s);
-    if (o.checkpoint_every && step % o.checkpoint_every == 0 && step != last_step) checkpoint();
-  }
-  checkpoint();
-  bar.finish();
+  const LoopResult r = run_training_loop(
+      *model, optimizer, progress, bar,
+      {.steps = o.steps,
+       .last_step = last_step,
+       .warmup = o.warmup,
+       .val_every = o.val_every,
+       .checkpoint_every = o.checkpoint_every,
+       .lr = o.lr,
+       .min_lr = o.min_lr,
+       .clip = o.clip,
+       .unit = "target tok",
+       .quiet = quiet},
+      [&](std::uint64_t at) {
+        nn::Seq2SeqBatch batch = nn::sample_pair_batch(config, train, o.batch, o.seed, at);
+        const float loss = model->forward(batch);
+        return std::pair{loss, std::count_if(batch.targets.begin(), batch.targets.end(),
+                                             [](std::int32_t t) { return t >= 0; })};
+      },
+      [&] { return nn::evaluate_pairs_loss(*model, val, o.batch, o.val_pairs); }, checkpoint);
+  const float train_loss = r.train_loss;
+  const std::optional<float> val_loss = r.val_loss;
   if (o.json)
     fmt::print("{}\n", Json{{"out", o.out},
                             {"steps", step},

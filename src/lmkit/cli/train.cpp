@@ -12,6 +12,7 @@
 #include "lmkit/cli/command.hpp"
 #include "lmkit/cli/model_tokenizer.hpp"
 #include "lmkit/cli/saved_options.hpp"
+#include "lmkit/cli/training_loop.hpp"
 #include "lmkit/nn/adamw.hpp"
 #include "lmkit/nn/gpt.hpp"
 #include "lmkit/nn/hf_gpt2.hpp"
@@ -174,39 +175,26 @@ void run_train(TrainOptions o) {
   };
 
   std::vector<std::int32_t> inputs, targets;
-  const auto start = std::chrono::steady_clock::now();
-  std::uint64_t tokens_seen = 0;
-  float train_loss = 0;
-  std::optional<float> val_loss;
-  while (step < last_step) {
-    nn::sample_batch(train_tokens, o.batch, o.ctx, o.seed, step, inputs, targets);
-    train_loss = model->forward(inputs.data(), targets.data(), o.batch, o.ctx);
-    model->zero_grad();
-    model->backward();
-    nn::clip_grad_norm(model->gradients(), o.clip);
-    float lr = nn::learning_rate(step, o.warmup, o.steps, o.lr, o.min_lr);
-    optimizer.step(model->parameters(), model->gradients(), model->parameter_specs(), lr);
-    ++step;
-    tokens_seen += o.batch * o.ctx;
-    nn::LossPoint point{step, train_loss, std::nullopt};
-    if (step % o.val_every == 0 || step == last_step) {
-      point.val_loss = val_loss = nn::evaluate_loss(*model, val_tokens, o.batch, o.ctx, o.val_batches);
-    }
-    history.push_back(point);
-    double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    double tok_per_s = static_cast<double>(tokens_seen) / std::max(seconds, 1e-9);
-    bar.set_note(fmt::format("loss {:.3f}{} {:.0f} tok/s", train_loss,
-                             val_loss ? fmt::format(" val {:.3f}", *val_loss) : "", tok_per_s));
-    bar.set(step);
-    if (point.val_loss && !bar.enabled() && !quiet)
-      fmt::print(stderr, "step {}/{}: train loss {:.4f}, val loss {:.4f}, {:.0f} tok/s\n", step, o.steps,
-                 train_loss, *point.val_loss, tok_per_s);
-    if (o.checkpoint_every && step % o.checkpoint_every == 0 && step != last_step) checkpoint();
-  }
-  checkpoint();
-  bar.finish();
-  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  double tok_per_s = static_cast<double>(tokens_seen) / std::max(seconds, 1e-9);
+  const LoopResult r = run_training_loop(
+      *model, optimizer, progress, bar,
+      {.steps = o.steps,
+       .last_step = last_step,
+       .warmup = o.warmup,
+       .val_every = o.val_every,
+       .checkpoint_every = o.checkpoint_every,
+       .lr = o.lr,
+       .min_lr = o.min_lr,
+       .clip = o.clip,
+       .unit = "tok",
+       .quiet = quiet},
+      [&](std::uint64_t at) {
+        nn::sample_batch(train_tokens, o.batch, o.ctx, o.seed, at, inputs, targets);
+        return std::pair{model->forward(inputs.data(), targets.data(), o.batch, o.ctx), o.batch * o.ctx};
+      },
+      [&] { return nn::evaluate_loss(*model, val_tokens, o.batch, o.ctx, o.val_batches); }, checkpoint);
+  const float train_loss = r.train_loss;
+  const std::optional<float> val_loss = r.val_loss;
+  const double tok_per_s = r.units_per_second;
   if (o.json) {
     fmt::print("{}\n", Json{{"out", o.out},
                             {"steps", step},
