@@ -207,17 +207,7 @@ void run_mlm_train(MlmOptions o) {
   std::vector<std::int32_t> inputs, targets;
   std::vector<std::size_t> rows(o.batch);
   const LoopResult r = run_training_loop(
-      model, optimizer, progress, bar,
-      {.steps = o.steps,
-       .last_step = last_step,
-       .warmup = o.warmup,
-       .val_every = o.val_every,
-       .checkpoint_every = o.checkpoint_every,
-       .lr = o.lr,
-       .min_lr = o.lr / 10,
-       .clip = o.clip,
-       .unit = "seq",
-       .quiet = quiet},
+      model, optimizer, progress, bar, loop_settings(o, last_step, o.lr / 10, "seq", quiet),
       [&](std::uint64_t at) {
         std::mt19937_64 rng(mix(o.seed ^ mix(at)));
         for (auto& row : rows) row = static_cast<std::size_t>(rng() % train.size());

@@ -321,17 +321,7 @@ void run_train(TrainOptions o) {
     written = true;
   };
   const LoopResult r = run_training_loop(
-      *model, optimizer, progress, bar,
-      {.steps = o.steps,
-       .last_step = last_step,
-       .warmup = o.warmup,
-       .val_every = o.val_every,
-       .checkpoint_every = o.checkpoint_every,
-       .lr = o.lr,
-       .min_lr = o.min_lr,
-       .clip = o.clip,
-       .unit = "target tok",
-       .quiet = quiet},
+      *model, optimizer, progress, bar, loop_settings(o, last_step, o.min_lr, "target tok", quiet),
       [&](std::uint64_t at) {
         nn::Seq2SeqBatch batch = nn::sample_pair_batch(config, train, o.batch, o.seed, at);
         const float loss = model->forward(batch);

@@ -176,17 +176,7 @@ void run_train(TrainOptions o) {
 
   std::vector<std::int32_t> inputs, targets;
   const LoopResult r = run_training_loop(
-      *model, optimizer, progress, bar,
-      {.steps = o.steps,
-       .last_step = last_step,
-       .warmup = o.warmup,
-       .val_every = o.val_every,
-       .checkpoint_every = o.checkpoint_every,
-       .lr = o.lr,
-       .min_lr = o.min_lr,
-       .clip = o.clip,
-       .unit = "tok",
-       .quiet = quiet},
+      *model, optimizer, progress, bar, loop_settings(o, last_step, o.min_lr, "tok", quiet),
       [&](std::uint64_t at) {
         nn::sample_batch(train_tokens, o.batch, o.ctx, o.seed, at, inputs, targets);
         return std::pair{model->forward(inputs.data(), targets.data(), o.batch, o.ctx), o.batch * o.ctx};

@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 
 #include "lmkit/nn/adamw.hpp"
 #include "lmkit/nn/training.hpp"
@@ -27,6 +28,22 @@ struct LoopSettings {
   std::string unit;    // what the throughput counts, per second: "tok", "target tok", "seq"
   bool quiet = false;  // no per-validation lines on stderr when the bar is off
 };
+
+// The settings from a trainer's options (its steps, warmup, val_every, checkpoint_every, lr, clip).
+template <typename Options>
+LoopSettings loop_settings(const Options& o, std::uint64_t last_step, float min_lr, std::string unit,
+                           bool quiet) {
+  return {.steps = o.steps,
+          .last_step = last_step,
+          .warmup = o.warmup,
+          .val_every = o.val_every,
+          .checkpoint_every = o.checkpoint_every,
+          .lr = o.lr,
+          .min_lr = min_lr,
+          .clip = o.clip,
+          .unit = std::move(unit),
+          .quiet = quiet};
+}
 
 struct LoopResult {
   float train_loss = 0;
