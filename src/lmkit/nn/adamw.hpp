@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "lmkit/nn/gpt.hpp"
+#include "lmkit/util/memory.hpp"
 
 namespace lmkit::nn {
 
@@ -37,7 +38,7 @@ class AdamW {
 
  private:
   AdamWConfig config_;
-  std::vector<float> m_, v_;
+  StreamedFloats m_, v_;
   std::uint64_t t_ = 0;
 };
 

@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "lmkit/util/memory.hpp"
+
 namespace lmkit::nn {
 
 // One named tensor inside the parameter allocation.
@@ -44,8 +46,8 @@ class ParameterTable {
 
  private:
   std::vector<ParameterSpec> specs_;
-  std::vector<float> params_;  // every tensor, in specs_ order
-  std::vector<float> grads_;   // same layout
+  StreamedFloats params_;  // every tensor, in specs_ order
+  StreamedFloats grads_;   // same layout
   std::size_t size_ = 0;
   bool allocated_ = false;
 };
