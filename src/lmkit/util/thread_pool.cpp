@@ -12,6 +12,14 @@ std::atomic<std::size_t> g_default_threads{0};
 // True while this thread runs a task of some run(): a run() from inside a task runs inline.
 thread_local bool t_in_task = false;
 
+// Marks this thread as running a task for the guard's lifetime (exceptions included).
+struct InTask {
+  InTask() { t_in_task = true; }
+  ~InTask() { t_in_task = false; }
+  InTask(const InTask&) = delete;
+  InTask& operator=(const InTask&) = delete;
+};
+
 // Waits up to ~50 µs for ready() by spinning, and says whether it came. Kernels issue runs back to
 // back (one decoding step is dozens of small ones), and putting a thread to sleep and waking it
 // again costs more than many of those runs; past the spin, threads block as usual.
@@ -56,11 +64,9 @@ void ThreadPool::drain_tasks() {
     }
     lock.unlock();
     try {
-      t_in_task = true;
+      InTask in_task;
       (*task)(index);
-      t_in_task = false;
     } catch (...) {
-      t_in_task = false;
       lock.lock();
       if (!error_) error_ = std::current_exception();
       ++tasks_done_;
@@ -94,11 +100,7 @@ void ThreadPool::run(std::size_t n_tasks, const std::function<void(std::size_t)>
   }
   std::lock_guard run_lock(run_mutex_);
   if (workers_.empty() || n_tasks == 1) {
-    // Here too a run() from inside the task must go inline: run_mutex_ is held.
-    struct InTask {
-      InTask() { t_in_task = true; }
-      ~InTask() { t_in_task = false; }
-    } in_task;
+    InTask in_task;  // here too a run() from inside the task must go inline: run_mutex_ is held
     for (std::size_t i = 0; i < n_tasks; ++i) task(i);
     return;
   }
