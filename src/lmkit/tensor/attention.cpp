@@ -149,15 +149,15 @@ void attention_one_query(float* out, float* att, const float* q, const float* k,
       std::fill(oh, oh + hs, 0.0f);
       if (top == minus_inf) continue;  // nothing visible at all: zero output, zero probabilities
       for (std::size_t blk = 0; blk < blocks; ++blk) {
-        const float* st = state + (b * blocks + blk) * unit_floats;
-        const float weight = fast::exp(st[h] - top);
-        total += weight * st[H + h];
-        for (std::size_t i = 0; i < hs; ++i) oh[i] += weight * st[2 * H + h * hs + i];
+        float* st = state + (b * blocks + blk) * unit_floats;
+        st[h] = fast::exp(st[h] - top);  // the block's max is needed no more: its weight takes the slot
+        total += st[h] * st[H + h];
+        for (std::size_t i = 0; i < hs; ++i) oh[i] += st[h] * st[2 * H + h * hs + i];
       }
       const float inv = 1.0f / total;
       for (std::size_t i = 0; i < hs; ++i) oh[i] *= inv;
       for (std::size_t blk = 0; blk < blocks; ++blk) {
-        const float factor = fast::exp(state[(b * blocks + blk) * unit_floats + h] - top) * inv;
+        const float factor = state[(b * blocks + blk) * unit_floats + h] * inv;
         const std::size_t first = blk * kKeyBlock, end = std::min(n_keys, first + kKeyBlock);
         for (std::size_t j = first; j < end; ++j) p[j] *= factor;
       }
