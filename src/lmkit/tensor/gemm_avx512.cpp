@@ -293,6 +293,11 @@ __attribute__((target("avx512f"))) void add_row_block(const Operand& a, const Op
   }
 }
 
+// c[0, n) = alpha · sums + beta · c (c not read when beta is 0): the single-row kernels' last step.
+void write_row(float* c, const float* sums, std::size_t n, float alpha, float beta) {
+  for (std::size_t j = 0; j < n; ++j) c[j] = alpha * sums[j] + (beta == 0.0f ? 0.0f : beta * c[j]);
+}
+
 // A single row against a B of at most kRowSplitMaxN columns is read in B's own memory order: fixed
 // blocks of kRowBlock rows, each thread a contiguous run of blocks, each block summed into its own
 // row of partial sums; the rows are then added in block order, so the bits do not depend on the
@@ -324,7 +329,7 @@ __attribute__((target("avx512f"))) void row_times_narrow_b(const Operand& a, con
     const float* row = partial + i * N;
     for (std::size_t j = 0; j < N; ++j) total[j] += row[j];
   }
-  for (std::size_t j = 0; j < N; ++j) c[j] = alpha * total[j] + (beta == 0.0f ? 0.0f : beta * c[j]);
+  write_row(c, total, N, alpha, beta);
 }
 
 // A single row against a wider B: threads split the columns, each reading spans of 1024 columns
@@ -337,8 +342,7 @@ void row_times_wide_b(const Operand& a, const Operand& b, std::size_t K, std::si
     const std::size_t n = std::min(span, c1 - j0);
     std::fill_n(sums, n, 0.0f);
     add_row_block(a, b, 0, K, j0, n, sums);
-    for (std::size_t j = 0; j < n; ++j)
-      c[j0 + j] = alpha * sums[j] + (beta == 0.0f ? 0.0f : beta * c[j0 + j]);
+    write_row(c + j0, sums, n, alpha, beta);
   }
 }
 
