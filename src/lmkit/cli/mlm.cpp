@@ -191,13 +191,14 @@ void run_mlm_train(MlmOptions o) {
   const auto mask_id = static_cast<std::int32_t>(tokenizer->required_id("[MASK]"));
   const std::int32_t first_random = first_ordinary_id(*tokenizer);
   bool written = o.force || o.resume;
-  auto checkpoint = [&](std::size_t step) {
+  auto checkpoint = [&] {
     AtomicDirectory out(o.out, written);
     nn::save_bert_dir(model, out.temp_path(), "", {});
     write_bert_tokenizer_files(*tokenizer, out.temp_path());
-    nn::write_training_files(out.temp_path(), optimizer,
-                             {{"format", "lmkit-mlm-1"}, {"step", step}, {"options", options_json(o)}},
-                             history, "lmkit mlm train: " + o.out);
+    nn::write_training_files(
+        out.temp_path(), optimizer,
+        {{"format", "lmkit-mlm-1"}, {"step", progress.step}, {"options", options_json(o)}}, history,
+        "lmkit mlm train: " + o.out);
     out.commit();
     written = true;
   };
@@ -217,24 +218,21 @@ void run_mlm_train(MlmOptions o) {
         return std::pair{model.forward_mlm(inputs.data(), nullptr, b.valid.data(), targets.data(), b.B, b.T),
                          b.B};
       },
-      [&] { return validation_loss(model, val, *tokenizer, o); }, [&] { checkpoint(progress.step); });
-  const float train_loss = r.train_loss;
-  const std::optional<float> val_loss = r.val_loss;
-  const double seconds = r.seconds;
+      [&] { return validation_loss(model, val, *tokenizer, o); }, checkpoint);
   if (o.json) {
     fmt::print("{}\n", Json{{"out", o.out},
                             {"steps", last_step},
-                            {"train_loss", train_loss},
-                            {"val_loss", val_loss ? Json(*val_loss) : Json(nullptr)},
+                            {"train_loss", r.train_loss},
+                            {"val_loss", r.val_loss ? Json(*r.val_loss) : Json(nullptr)},
                             {"sequences_per_second", r.units_per_second},
-                            {"seconds", seconds},
+                            {"seconds", r.seconds},
                             {"parameters", n_parameters}}
                            .dump());
   } else {
     fmt::print(
         "trained to step {} of {} in {:.1f} s: train MLM loss {:.4f}, validation MLM loss {:.4f}\nmodel: "
         "{}\n",
-        last_step, o.steps, seconds, train_loss, val_loss.value_or(0.0f), o.out);
+        last_step, o.steps, r.seconds, r.train_loss, r.val_loss.value_or(0.0f), o.out);
   }
 }
 

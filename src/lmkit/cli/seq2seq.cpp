@@ -329,18 +329,16 @@ void run_train(TrainOptions o) {
                                              [](std::int32_t t) { return t >= 0; })};
       },
       [&] { return nn::evaluate_pairs_loss(*model, val, o.batch, o.val_pairs); }, checkpoint);
-  const float train_loss = r.train_loss;
-  const std::optional<float> val_loss = r.val_loss;
   if (o.json)
     fmt::print("{}\n", Json{{"out", o.out},
                             {"steps", step},
-                            {"train_loss", train_loss},
-                            {"val_loss", val_loss ? Json(*val_loss) : Json(nullptr)},
+                            {"train_loss", r.train_loss},
+                            {"val_loss", r.val_loss ? Json(*r.val_loss) : Json(nullptr)},
                             {"parameters", model->parameters().size()}}
                            .dump());
   else
     fmt::print("trained to step {} of {}: train loss {:.4f}, validation loss {:.4f}\nmodel: {}\n", step,
-               o.steps, train_loss, val_loss.value_or(0.0f), o.out);
+               o.steps, r.train_loss, r.val_loss.value_or(0.0f), o.out);
 }
 
 // ---------------------------------------------------------------------------------------------------

@@ -182,21 +182,18 @@ void run_train(TrainOptions o) {
         return std::pair{model->forward(inputs.data(), targets.data(), o.batch, o.ctx), o.batch * o.ctx};
       },
       [&] { return nn::evaluate_loss(*model, val_tokens, o.batch, o.ctx, o.val_batches); }, checkpoint);
-  const float train_loss = r.train_loss;
-  const std::optional<float> val_loss = r.val_loss;
-  const double tok_per_s = r.units_per_second;
   if (o.json) {
     fmt::print("{}\n", Json{{"out", o.out},
                             {"steps", step},
-                            {"train_loss", train_loss},
-                            {"val_loss", val_loss ? Json(*val_loss) : Json(nullptr)},
-                            {"tokens_per_second", tok_per_s},
+                            {"train_loss", r.train_loss},
+                            {"val_loss", r.val_loss ? Json(*r.val_loss) : Json(nullptr)},
+                            {"tokens_per_second", r.units_per_second},
                             {"parameters", config.n_parameters()}}
                            .dump());
   } else {
     fmt::print(
         "trained to step {} of {}: train loss {:.4f}, validation loss {:.4f}, {:.0f} tokens/s\nmodel: {}\n",
-        step, o.steps, train_loss, val_loss.value_or(0.0f), tok_per_s, o.out);
+        step, o.steps, r.train_loss, r.val_loss.value_or(0.0f), r.units_per_second, o.out);
   }
 }
 
