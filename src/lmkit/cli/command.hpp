@@ -31,4 +31,8 @@ struct GlobalOptions {
 };
 const GlobalOptions& global_options();
 
+// The flag that sets a library field: "max_new_tokens" → "--max-new-tokens". Every option of a
+// command is named after the library field it sets, so InvalidArgument errors map back to flags.
+std::string flag_name(const std::string& field);
+
 }  // namespace lmkit::cli

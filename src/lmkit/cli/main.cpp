@@ -31,6 +31,12 @@ bool register_command(std::string name, CommandSetup setup) {
 
 const GlobalOptions& global_options() { return g_options; }
 
+std::string flag_name(const std::string& field) {
+  std::string flag = "--";
+  for (char c : field) flag += c == '_' ? '-' : c;
+  return flag;
+}
+
 void setup_all_commands(CLI::App& app) {
   for (auto& [name, setup] : registry()) setup(app);
 }
@@ -77,6 +83,11 @@ int main(int argc, char** argv) {
     return 2;
   } catch (const CLI::ParseError& e) {
     std::fprintf(stderr, "lmkit: usage error: %s\nRun with --help for more information.\n", e.what());
+    return 2;
+  } catch (const InvalidArgument& e) {
+    // The library names the argument by its field ("max_new_tokens"); the CLI spells it as its flag.
+    std::fprintf(stderr, "lmkit: usage error: %s %s: %s\n", cli::flag_name(e.field()).c_str(), e.value().c_str(),
+                 e.problem().c_str());
     return 2;
   } catch (const UsageError& e) {
     std::fprintf(stderr, "lmkit: usage error: %s\n", e.what());

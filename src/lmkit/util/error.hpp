@@ -1,12 +1,16 @@
-// Errors with context. lmkit reports bad input by throwing `Error` (a failure: exit code 1) or
-// `UsageError` (the command line is wrong: exit code 2); the message names what is at fault — the
-// file, the offset, the token, the field — so a user can act on it without a debugger.
+// Errors with context. lmkit reports bad input by throwing `Error` (a failure: the input at fault is
+// a file, an index, a model), `UsageError` (the caller asked for something that cannot be done) or
+// `InvalidArgument` (one named argument has a value outside its domain). The message names what is at
+// fault — the file, the offset, the token, the field — so a user can act on it without a debugger.
+// The library never names a front-end's spelling of an argument (a CLI flag, an HTTP field): each
+// front-end maps these types to its own terms (exit codes 1 / 2, HTTP 422 / 400, Python exceptions).
 #pragma once
 
 #include <fmt/format.h>
 
 #include <stdexcept>
 #include <string>
+#include <utility>
 
 namespace lmkit {
 
@@ -22,6 +26,31 @@ class UsageError : public Error {
 };
 
 // Throws Error with a formatted message: fail("{}: expected {} bytes, found {}", path, n, m).
+// One argument's value is outside its domain: field "steps", value "-5", problem "must be at least 1".
+// what() is "steps = -5: must be at least 1"; the CLI prints its flag instead ("--steps -5: ...").
+class InvalidArgument : public UsageError {
+ public:
+  InvalidArgument(std::string field, std::string value, std::string problem)
+      : UsageError(field + " = " + value + ": " + problem),
+        field_(std::move(field)),
+        value_(std::move(value)),
+        problem_(std::move(problem)) {}
+  const std::string& field() const { return field_; }
+  const std::string& value() const { return value_; }
+  const std::string& problem() const { return problem_; }
+
+ private:
+  std::string field_, value_, problem_;
+};
+
+// Throws InvalidArgument: invalid_argument("steps", steps, "must be at least 1").
+template <typename Value, typename... Args>
+[[noreturn]] void invalid_argument(std::string field, const Value& value, fmt::format_string<Args...> problem,
+                                   Args&&... args) {
+  throw InvalidArgument(std::move(field), fmt::format("{}", value),
+                        fmt::format(problem, std::forward<Args>(args)...));
+}
+
 template <typename... Args>
 [[noreturn]] void fail(fmt::format_string<Args...> format, Args&&... args) {
   throw Error(fmt::format(format, std::forward<Args>(args)...));
