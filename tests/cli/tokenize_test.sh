@@ -57,5 +57,14 @@ expect_exit 0 -- "$lmkit" tokenizer train --corpus "$workdir/bad.jsonl" --vocab-
 expect_match "$err" "skipped 1 bad documents" "--skip-bad reports the count"
 expect_exit 2 -- "$lmkit" tokenizer train --corpus "$workdir/corpus.txt" --vocab-size 100 --out "$workdir/bpe4"
 expect_match "$err" "vocab-size 100" "a vocabulary too small for the bytes is a usage error"
+# Named by its flag, with the range that makes sense (not CLI11's "0 to 1.8e308"), before any work.
+expect_exit 2 -- "$lmkit" tokenizer train --corpus "$workdir/missing-corpus" --vocab-size 0 --out "$workdir/bpe5"
+expect_match "$err" "^lmkit: usage error: --vocab-size 0: must be at least 257: byte-level BPE needs the 256 bytes plus 1 special tokens$" "--vocab-size 0"
+expect_exit 2 -- "$lmkit" tokenizer train --type wordpiece --corpus "$workdir/corpus.txt" --vocab-size 5 --out "$workdir/wp5"
+expect_match "$err" "--vocab-size 5: must be more than WordPiece's 5 special tokens" "wordpiece --vocab-size 5"
+expect_exit 2 -- "$lmkit" tokenizer train --corpus "$workdir/corpus.txt" --vocab-size 300 --special "" --out "$workdir/bpe6"
+expect_match "$err" "--special-tokens \"\": a special token must be non-empty UTF-8" "an empty special token"
+expect_exit 1 -- bash -c '"$0" --quiet tokenizer train --corpus "$1" --lines --vocab-size 300 --out "$2" --json >/dev/full' "$lmkit" "$workdir/corpus.txt" "$workdir/bpe7"
+expect_match "$err" "error writing to standard output" "tokenizer train --json > /dev/full"
 
 finish

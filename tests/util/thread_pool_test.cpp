@@ -2,9 +2,13 @@
 
 #include <gtest/gtest.h>
 
+#include "lmkit/util/error.hpp"
+
 #include <atomic>
 #include <numeric>
 #include <stdexcept>
+#include <system_error>
+#include <thread>
 #include <vector>
 
 TEST(ThreadPool, RunsEveryTaskExactlyOnce) {
@@ -51,4 +55,48 @@ TEST(ThreadPool, ARunInsideASingleTaskRunRunsInline) {
   EXPECT_EQ(count.load(), 4);
   pool.run(3, [&](std::size_t) { count++; });  // and the pool is usable afterwards
   EXPECT_EQ(count.load(), 7);
+}
+
+namespace {
+
+// Starts three workers, then fails as pthread_create does when the process has no threads left.
+std::atomic<int> g_started{0};
+std::thread start_three_then_fail(std::function<void()> body) {
+  if (g_started++ >= 3)
+    throw std::system_error(std::make_error_code(std::errc::resource_unavailable_try_again));
+  return std::thread(std::move(body));
+}
+
+}  // namespace
+
+TEST(ThreadPool, AThreadThatCannotBeCreatedIsAnErrorAndTheStartedOnesStop) {
+  g_started = 0;
+  lmkit::ThreadPool::set_thread_starter_for_testing(&start_three_then_fail);
+  try {
+    lmkit::ThreadPool pool(8);
+    ADD_FAILURE() << "the pool was created";
+  } catch (const lmkit::Error& e) {
+    EXPECT_STREQ(e.what(), "cannot create worker thread 4 of 7: Resource temporarily unavailable");
+  }
+  lmkit::ThreadPool::set_thread_starter_for_testing(nullptr);
+  EXPECT_EQ(g_started.load(), 4);
+  // The process goes on normally: a new pool works.
+  lmkit::ThreadPool pool(4);
+  std::atomic<int> count{0};
+  pool.run(100, [&](std::size_t) { count++; });
+  EXPECT_EQ(count.load(), 100);
+}
+
+TEST(ThreadPool, MoreThreadsThanTheMaximumAreRefusedBeforeAnyStarts) {
+  const std::size_t too_many = lmkit::ThreadPool::max_threads() + 1;
+  EXPECT_GE(lmkit::ThreadPool::max_threads(), 256u);
+  try {
+    lmkit::ThreadPool pool(too_many);
+    ADD_FAILURE() << "the pool was created";
+  } catch (const lmkit::InvalidArgument& e) {
+    EXPECT_EQ(e.field(), "threads");
+    EXPECT_EQ(e.value(), std::to_string(too_many));
+  }
+  EXPECT_THROW(lmkit::ThreadPool::set_default_threads(too_many), lmkit::InvalidArgument);
+  EXPECT_NO_THROW(lmkit::ThreadPool::set_default_threads(0));
 }

@@ -21,8 +21,16 @@ using CommandSetup = std::function<void(CLI::App& app)>;
 // Adds a subcommand; commands appear in --help sorted by `name`. Returns true (for static init).
 bool register_command(std::string name, CommandSetup setup);
 
-// Builds the full `lmkit` app with every registered subcommand.
+// Builds the full `lmkit` app with every registered subcommand. Every unsigned option of every
+// command then refuses negative values (CLI11 alone would wrap "-5" to 2^64 - 5).
 void setup_all_commands(CLI::App& app);
+
+// The subcommands chosen by the parsed command line: "tokenizer train" ("" before parsing).
+std::string command_path(const CLI::App& app);
+
+// Flushes stdout and checks that every write to it succeeded; otherwise tells on stderr and returns 1.
+// main() calls it after a command succeeded, so `lmkit count ... > /dev/full` fails as it should.
+int check_standard_output();
 
 // Options every command shares, set by the top-level flags.
 struct GlobalOptions {

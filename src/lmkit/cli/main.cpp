@@ -1,5 +1,6 @@
 // The `lmkit` command: global flags, every registered subcommand, and the exit-code policy of
 // DESIGN.md — 0 success, 2 usage errors, 1 failures; messages on stderr name the input at fault.
+#include <cerrno>
 #include <cstdio>
 #include <map>
 
@@ -37,8 +38,51 @@ std::string flag_name(const std::string& field) {
   return flag;
 }
 
+namespace {
+
+// CLI11 converts an unsigned option with strtoull, which takes "-5" as 2^64 - 5; every unsigned
+// option of every command refuses a sign instead, so that no command can forget to.
+void refuse_negative_unsigned(CLI::App& app) {
+  for (CLI::Option* option : app.get_options()) {
+    if (option->get_type_name().rfind("UINT", 0) != 0) continue;
+    option->check(CLI::Validator(
+        [](std::string& value) -> std::string {
+          const auto first = value.find_first_not_of(" \t");
+          if (first != std::string::npos && value[first] == '-')
+            return fmt::format("{} is negative; this option takes a whole number >= 0", value);
+          return {};
+        },
+        "", "non-negative"));
+  }
+  for (CLI::App* sub : app.get_subcommands([](CLI::App*) { return true; })) refuse_negative_unsigned(*sub);
+}
+
+}  // namespace
+
 void setup_all_commands(CLI::App& app) {
   for (auto& [name, setup] : registry()) setup(app);
+  refuse_negative_unsigned(app);
+}
+
+std::string command_path(const CLI::App& app) {
+  std::string path;
+  for (const CLI::App* sub = &app;;) {
+    auto chosen = sub->get_subcommands();
+    if (chosen.empty()) break;
+    sub = chosen.front();
+    path += (path.empty() ? "" : " ") + sub->get_name();
+  }
+  return path;
+}
+
+int check_standard_output() {
+  errno = 0;
+  const bool flushed = std::fflush(stdout) == 0;
+  const int flush_errno = errno;
+  if (flushed && !std::ferror(stdout)) return 0;
+  std::fprintf(stderr, "lmkit: error: error writing to standard output: %s\n",
+               flush_errno != 0 ? errno_message(flush_errno).c_str() : "a write failed");
+  return 1;
 }
 
 }  // namespace lmkit::cli
@@ -51,8 +95,8 @@ int main(int argc, char** argv) {
   app.fallthrough();
   auto& options = const_cast<cli::GlobalOptions&>(cli::global_options());
   app.add_flag("-q,--quiet", options.quiet, "No progress bars or informational messages");
-  app.add_option("--threads", options.threads, "Worker threads (default: all cores)")
-      ->check(CLI::NonNegativeNumber);
+  app.add_option("--threads", options.threads,
+                 fmt::format("Worker threads (default: all cores; at most {})", ThreadPool::max_threads()));
   app.parse_complete_callback([&] {
     ProgressBar::set_quiet(options.quiet);
     ThreadPool::set_default_threads(options.threads);
@@ -65,6 +109,8 @@ int main(int argc, char** argv) {
 
   try {
     app.parse(argc, argv);
+    // Output that could not be written is a failure, not a success with nothing to show.
+    return cli::check_standard_output();
   } catch (const CLI::CallForHelp& e) {
     return app.exit(e);
   } catch (const CLI::CallForAllHelp& e) {
@@ -86,8 +132,8 @@ int main(int argc, char** argv) {
     return 2;
   } catch (const InvalidArgument& e) {
     // The library names the argument by its field ("max_new_tokens"); the CLI spells it as its flag.
-    std::fprintf(stderr, "lmkit: usage error: %s %s: %s\n", cli::flag_name(e.field()).c_str(), e.value().c_str(),
-                 e.problem().c_str());
+    std::fprintf(stderr, "lmkit: usage error: %s %s: %s\n", cli::flag_name(e.field()).c_str(),
+                 e.value().c_str(), e.problem().c_str());
     return 2;
   } catch (const UsageError& e) {
     std::fprintf(stderr, "lmkit: usage error: %s\n", e.what());
@@ -96,11 +142,12 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "lmkit: error: %s\n", e.what());
     return 1;
   } catch (const std::bad_alloc&) {
-    std::fprintf(stderr, "lmkit: error: out of memory\n");
+    const std::string command = cli::command_path(app);
+    std::fprintf(stderr, "lmkit: error: %s%sran out of memory (the system refused an allocation)\n",
+                 command.c_str(), command.empty() ? "" : ": ");
     return 1;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "lmkit: error: %s\n", e.what());
     return 1;
   }
-  return 0;
 }

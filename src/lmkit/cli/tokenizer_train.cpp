@@ -16,6 +16,7 @@
 #include "lmkit/text/bpe_trainer.hpp"
 #include "lmkit/text/wordpiece.hpp"
 #include "lmkit/util/atomic_file.hpp"
+#include "lmkit/util/error.hpp"
 #include "lmkit/util/json.hpp"
 #include "lmkit/util/progress.hpp"
 
@@ -34,6 +35,9 @@ struct TrainOptions {
 };
 
 void run_train_wordpiece(const TrainOptions& options) {
+  if (options.train.vocab_size <= text::bert_special_tokens.size())
+    invalid_argument("vocab_size", options.train.vocab_size,
+                     "must be more than WordPiece's {} special tokens", text::bert_special_tokens.size());
   const auto start = std::chrono::steady_clock::now();
   AtomicDirectory out(options.out, options.force);
   text::CorpusReader reader(options.corpus.paths, options.corpus.reader_options());
@@ -89,6 +93,7 @@ void run_train_wordpiece(const TrainOptions& options) {
 
 void run_train(const TrainOptions& options) {
   if (options.type == "wordpiece") return run_train_wordpiece(options);
+  text::check_bpe_train_options(options.train);
   const auto start = std::chrono::steady_clock::now();
   AtomicDirectory out(options.out, options.force);
   text::CorpusReader reader(options.corpus.paths, options.corpus.reader_options());
@@ -149,14 +154,13 @@ const bool registered = register_command("tokenizer", [](CLI::App& app) {
   train
       ->add_option("--vocab-size", options->train.vocab_size,
                    "Vocabulary size, with the specials (and for bpe the 256 bytes)")
-      ->required()
-      ->check(CLI::PositiveNumber);
+      ->required();
   train->add_option("--out", options->out, "New directory for tokenizer.json and tokenizer_config.json")
       ->required();
   train->add_option("--min-frequency", options->train.min_frequency, "Never merge a pair seen fewer times")
       ->capture_default_str();
   train
-      ->add_option("--special", options->train.special_tokens,
+      ->add_option("--special,--special-tokens", options->train.special_tokens,
                    "bpe: special tokens, appended after the merges (repeatable); wordpiece always has BERT's")
       ->capture_default_str();
   train->add_flag("--force", options->force, "Replace --out if it exists");

@@ -55,12 +55,22 @@ WordCounts count_words(CorpusReader& reader, const std::string& pattern,
   return total;
 }
 
+void check_bpe_train_options(const BpeTrainOptions& options) {
+  for (const auto& special : options.special_tokens)
+    if (special.empty() || !is_valid_utf8(special))
+      invalid_argument("special_tokens", fmt::format("{:?}", special),
+                       "a special token must be non-empty UTF-8");
+  const std::uint64_t minimum = 256 + std::uint64_t{options.special_tokens.size()};
+  if (options.vocab_size < minimum)
+    invalid_argument("vocab_size", options.vocab_size,
+                     "must be at least {}: byte-level BPE needs the 256 bytes plus {} special tokens",
+                     minimum, options.special_tokens.size());
+}
+
 std::unique_ptr<ByteLevelBpe> train_byte_level_bpe(const WordCounts& word_counts,
                                                    const BpeTrainOptions& options, const std::string& spec) {
+  check_bpe_train_options(options);
   const std::uint32_t n_specials = static_cast<std::uint32_t>(options.special_tokens.size());
-  if (options.vocab_size < 256 + n_specials)
-    usage_fail("--vocab-size {} is too small: byte-level BPE needs the 256 bytes plus {} special tokens",
-               options.vocab_size, n_specials);
   const std::uint32_t max_tokens = options.vocab_size - n_specials;
 
   // Token bytes by id: the 256 bytes, then one new token per merge.
@@ -178,8 +188,6 @@ std::unique_ptr<ByteLevelBpe> train_byte_level_bpe(const WordCounts& word_counts
   for (const auto& bytes : token_bytes) config.pieces.push_back(bytes_to_piece(bytes));
   config.merges = std::move(merges);
   for (const auto& special : options.special_tokens) {
-    if (special.empty() || !is_valid_utf8(special))
-      usage_fail("special token {:?} is empty or not UTF-8", special);
     const auto id = static_cast<std::uint32_t>(config.pieces.size());
     config.pieces.push_back(special);
     config.added_tokens.push_back({special, id, true});

@@ -33,7 +33,12 @@ using WordCounts = std::unordered_map<std::string, std::uint64_t>;
 WordCounts count_words(CorpusReader& reader, const std::string& pattern,
                        const std::function<void(const CorpusReader&)>& on_batch = {});
 
-// Learns the merges from word counts. `spec` and `source` name the result (see ByteLevelBpeConfig).
+// InvalidArgument (vocab_size, special_tokens) for options training cannot use;
+// call it before reading the corpus so that a bad option fails before the work.
+void check_bpe_train_options(const BpeTrainOptions& options);
+
+// Learns the merges from word counts (checks the options first). `spec` and `source` name the result (see
+// ByteLevelBpeConfig).
 std::unique_ptr<ByteLevelBpe> train_byte_level_bpe(const WordCounts& words, const BpeTrainOptions& options,
                                                    const std::string& spec);
 

@@ -4,11 +4,15 @@
 #include <atomic>
 #include <chrono>
 #include <memory>
+#include <system_error>
+
+#include "lmkit/util/error.hpp"
 
 namespace lmkit {
 
 namespace {
 std::atomic<std::size_t> g_default_threads{0};
+std::atomic<ThreadPool::ThreadStarter> g_thread_starter{nullptr};
 // True while this thread runs a task of some run(): a run() from inside a task runs inline.
 thread_local bool t_in_task = false;
 
@@ -39,18 +43,39 @@ bool spin_until(Ready ready) {
 }  // namespace
 
 ThreadPool::ThreadPool(std::size_t n_threads) {
+  if (n_threads > max_threads())
+    invalid_argument("threads", n_threads, "must be at most {} (0: all {} cores)", max_threads(),
+                     std::max(1u, std::thread::hardware_concurrency()));
   n_threads = std::max<std::size_t>(1, n_threads);
   workers_.reserve(n_threads - 1);
-  for (std::size_t i = 0; i + 1 < n_threads; ++i) workers_.emplace_back([this] { worker_loop(); });
+  const ThreadStarter starter = g_thread_starter.load();
+  try {
+    for (std::size_t i = 0; i + 1 < n_threads; ++i) {
+      if (starter) {
+        workers_.push_back(starter([this] { worker_loop(); }));
+      } else {
+        workers_.emplace_back([this] { worker_loop(); });
+      }
+    }
+  } catch (const std::system_error& e) {
+    // The destructor does not run for a constructor that throws: stop the workers already waiting on
+    // wake_ here, before the members they use are destroyed.
+    const std::size_t started = workers_.size();
+    stop_workers();
+    fail("cannot create worker thread {} of {}: {}", started + 1, n_threads - 1, e.code().message());
+  }
 }
 
-ThreadPool::~ThreadPool() {
+ThreadPool::~ThreadPool() { stop_workers(); }
+
+void ThreadPool::stop_workers() {
   {
     std::lock_guard lock(mutex_);
     stopping_ = true;
   }
   wake_.notify_all();
   for (auto& worker : workers_) worker.join();
+  workers_.clear();
 }
 
 void ThreadPool::drain_tasks() {
@@ -138,11 +163,22 @@ void ThreadPool::parallel_for(std::size_t n, const std::function<void(std::size_
   run(n_chunks, [&](std::size_t c) { body(c * chunk, std::min(n, (c + 1) * chunk)); });
 }
 
-void ThreadPool::set_default_threads(std::size_t n_threads) { g_default_threads.store(n_threads); }
+void ThreadPool::set_default_threads(std::size_t n_threads) {
+  if (n_threads > max_threads())
+    invalid_argument("threads", n_threads, "must be at most {} (0: all {} cores)", max_threads(),
+                     std::max(1u, std::thread::hardware_concurrency()));
+  g_default_threads.store(n_threads);
+}
+
+std::size_t ThreadPool::max_threads() {
+  return std::max<std::size_t>(256, 4 * std::size_t{std::thread::hardware_concurrency()});
+}
+
+void ThreadPool::set_thread_starter_for_testing(ThreadStarter starter) { g_thread_starter.store(starter); }
 
 std::size_t ThreadPool::default_threads() {
   std::size_t n = g_default_threads.load();
-  if (n == 0) n = std::max(1u, std::thread::hardware_concurrency());
+  if (n == 0) n = std::min<std::size_t>(max_threads(), std::max(1u, std::thread::hardware_concurrency()));
   return n;
 }
 

@@ -2,6 +2,9 @@
 // all cores). CPU-parallel work (tokenizing, sorting, tensor kernels other than GEMM) goes through
 // parallel_for; OpenBLAS keeps its own threads for GEMM. No OpenMP, so the two never oversubscribe
 // each other silently.
+//
+// A pool has at most max_threads() threads (256, or 4 per core on machines with more than 64 cores):
+// more only costs memory and scheduling, and tens of thousands exhaust the machine.
 #pragma once
 
 #include <atomic>
@@ -16,6 +19,8 @@ namespace lmkit {
 
 class ThreadPool {
  public:
+  // Starts n_threads - 1 workers (the caller is the n-th). InvalidArgument("threads") above
+  // max_threads(); Error when the system cannot create a thread (those already started are stopped).
   explicit ThreadPool(std::size_t n_threads);
   ThreadPool(const ThreadPool&) = delete;
   ThreadPool& operator=(const ThreadPool&) = delete;
@@ -35,12 +40,20 @@ class ThreadPool {
   // The process-wide pool, created on first use with default_threads() threads.
   static ThreadPool& global();
   // Threads for the global pool: set_default_threads(0) means all cores. Only before global() is used.
+  // InvalidArgument("threads") above max_threads().
   static void set_default_threads(std::size_t n_threads);
   static std::size_t default_threads();
+  static std::size_t max_threads();
+
+  // Test seam: how workers are started. Tests install one that fails (as pthread_create does when
+  // the process is out of threads or memory) to check that the pool turns that into an Error.
+  using ThreadStarter = std::thread (*)(std::function<void()> body);
+  static void set_thread_starter_for_testing(ThreadStarter starter);  // nullptr: std::thread
 
  private:
   void worker_loop();
   void drain_tasks();
+  void stop_workers();  // tells the workers to stop and joins them
 
   std::vector<std::thread> workers_;
   std::mutex mutex_;
