@@ -5,6 +5,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "lmkit/text/data_files.hpp"
 #include "lmkit/util/atomic_file.hpp"
 #include "lmkit/util/error.hpp"
 #include "lmkit/util/json.hpp"
@@ -124,14 +125,8 @@ std::string pattern_of(const Json& pre_tokenizer, bool& add_prefix_space, const 
 }  // namespace
 
 std::string gpt2_files_dir() {
-  if (const char* env = std::getenv("LMKIT_GPT2_DIR"); env && *env) return env;
-  for (const std::string& dir : {std::string("data/gpt2"), std::string(LMKIT_SOURCE_DIR) + "/data/gpt2"})
-    if (fs::exists(dir + "/encoder.json") && fs::exists(dir + "/vocab.bpe")) return dir;
-  fail(
-      "gpt2: GPT-2's encoder.json and vocab.bpe are not in data/gpt2 or {}/data/gpt2 (run "
-      "scripts/install-deps, or "
-      "set LMKIT_GPT2_DIR)",
-      LMKIT_SOURCE_DIR);
+  static const std::vector<std::string> files{"encoder.json", "vocab.bpe"};
+  return find_data_dir(data_dirs(), "gpt2", files);
 }
 
 std::unique_ptr<ByteLevelBpe> load_gpt2_bpe(const std::string& encoder_json, const std::string& vocab_bpe,

@@ -27,8 +27,8 @@ std::unique_ptr<ByteLevelBpe> load_hf_byte_level_bpe(const std::string& tokenize
 // Hugging Face tokenizers read back.
 void write_hf_tokenizer_json(const ByteLevelBpe& tokenizer, const std::string& path);
 
-// The directory holding GPT-2's files (encoder.json, vocab.bpe) for the spec "gpt2": $LMKIT_GPT2_DIR,
-// else data/gpt2 under the current directory, else under the source tree lmkit was built from.
+// The directory holding GPT-2's files (encoder.json, vocab.bpe) for the spec "gpt2": gpt2/ in the first
+// of data_dirs() (data_files.hpp) that has both: the installed data directory, $LMKIT_DATA, the source tree.
 std::string gpt2_files_dir();
 
 }  // namespace lmkit::text

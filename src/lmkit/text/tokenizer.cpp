@@ -82,9 +82,19 @@ std::unique_ptr<Tokenizer> load_tokenizer(const std::string& spec) {
         "a SentencePiece .model)",
         spec);
   }
+  // A spec that names a path (a separator or an extension) and finds nothing is a missing file, reported
+  // as such; a bare word that is neither a built-in name nor a file is an unknown tokenizer.
+  const fs::path path(spec);
+  const bool names_path = spec.find('/') != std::string::npos || path.has_extension();
+  if (!error)
+    usage_fail("{}: not a tokenizer file or directory (neither a regular file nor a directory)", spec);
+  if (error != std::errc::no_such_file_or_directory && error != std::errc::not_a_directory)
+    fail("{}: cannot read the tokenizer: {}", spec, error.message());
+  if (names_path) fail("{}: no such file or directory (the tokenizer path does not exist)", spec);
   usage_fail(
       "unknown tokenizer \"{}\" (expected bytes, gpt2, or a path to a tokenizer.json, an encoder.json + "
-      "vocab.bpe directory, a WordPiece vocab.txt or a SentencePiece .model)",
+      "vocab.bpe directory, a WordPiece vocab.txt or a SentencePiece .model; there is no file or directory "
+      "of that name)",
       spec);
 }
 
