@@ -6,6 +6,9 @@
 
 #include <cmath>
 #include <numeric>
+#include <thread>
+
+#include "lmkit/nn/generate.hpp"
 
 #include "lmkit/util/error.hpp"
 
@@ -102,4 +105,56 @@ TEST(GptStream, CachedDistributionsEqualGptLMsWithinTheContextAndRestartPastIt) 
   EXPECT_THROW(stream.next_token_distribution(std::vector<std::uint32_t>{1}), Error);
   lm::GptStream fresh(model);
   EXPECT_THROW(fresh.next_token_distribution(std::vector<std::uint32_t>{1, 11}), Error);
+}
+
+// One shared model, no lock: 8 threads at once, half scoring (sliding windows past n_ctx) and half
+// generating (a batch through nn::generate, a stream through GptStream), each repeating its task; every
+// answer equals the one the same task gave when the tasks ran one by one.
+TEST(GptLM, EightThreadsScoringAndGeneratingAtOnceGetTheSequentialAnswers) {
+  auto owned = std::make_shared<nn::GptModel>(tiny_config());
+  owned->init_weights(17);
+  std::shared_ptr<const nn::GptModel> model = owned;
+  const lm::GptLM lm(model);
+
+  struct Answer {
+    std::vector<double> scores;
+    std::vector<std::vector<std::int32_t>> generated;
+    std::vector<double> streamed;
+    bool operator==(const Answer&) const = default;
+  };
+  auto task = [&](std::size_t i) {
+    Answer a;
+    if (i % 2 == 0) {
+      std::vector<std::uint32_t> tokens;
+      for (std::uint32_t t = 0; t < 19 + i; ++t) tokens.push_back((t * (3 + i) + i) % 11);
+      a.scores = lm.score(tokens);
+    } else {
+      nn::GenerateOptions options;
+      options.max_new_tokens = 6;
+      options.sampling = {.temperature = 0.9f, .top_k = 5, .top_p = 0.95f, .seed = i};
+      a.generated = nn::generate(*model, {{1, 2, 3}, {static_cast<std::int32_t>(i % 11)}}, options);
+      lm::GptStream stream(model);
+      std::vector<std::uint32_t> context = {static_cast<std::uint32_t>(i % 11), 4};
+      for (int step = 0; step < 10; ++step) {
+        const auto& p = stream.next_token_distribution(context);
+        a.streamed.push_back(p[step % 11]);
+        context.push_back(static_cast<std::uint32_t>(std::max_element(p.begin(), p.end()) - p.begin()));
+      }
+    }
+    return a;
+  };
+  std::vector<Answer> sequential;
+  for (std::size_t i = 0; i < 8; ++i) sequential.push_back(task(i));
+  ASSERT_FALSE(sequential[0].scores.empty());
+  ASSERT_NE(sequential[1].generated, sequential[3].generated);  // the tasks differ, so a mix-up would show
+
+  std::vector<int> mismatches(8, 0);
+  std::vector<std::thread> threads;
+  for (std::size_t i = 0; i < 8; ++i)
+    threads.emplace_back([&, i] {
+      for (int repeat = 0; repeat < 25; ++repeat)
+        if (!(task(i) == sequential[i])) ++mismatches[i];
+    });
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(mismatches, std::vector<int>(8, 0));
 }

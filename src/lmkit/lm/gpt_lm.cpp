@@ -23,7 +23,7 @@ void softmax_row(std::span<const float> logits, std::vector<double>& out) {
 
 }  // namespace
 
-GptLM::GptLM(std::shared_ptr<nn::GptModel> model, std::string name)
+GptLM::GptLM(std::shared_ptr<const nn::GptModel> model, std::string name)
     : model_(std::move(model)), name_(std::move(name)) {}
 
 std::uint32_t GptLM::vocab_size() const { return static_cast<std::uint32_t>(model_->config().vocab_size); }
@@ -39,14 +39,19 @@ void GptLM::run_window(std::span<const std::uint32_t> tokens, std::size_t begin,
            begin + t, V);
     ids[t] = static_cast<std::int32_t>(tokens[begin + t]);
   }
-  model_->forward(ids.data(), nullptr, 1, T);
-  std::span<const float> logits = model_->logits();  // (1, T, V)
+  // A context of exactly this window: one prefill pass writes the logits of every position.
+  nn::KvCache cache = model_->make_cache(1, T);
+  std::vector<std::int32_t> positions(T);
+  for (std::size_t t = 0; t < T; ++t) positions[t] = static_cast<std::int32_t>(t);
+  std::vector<float> logits(T * V);  // (1, T, V)
+  model_->forward_cached(cache, ids.data(), positions.data(), nullptr, T, logits.data(), nn::LogitRows::all);
+  const std::span<const float> all(logits);
   std::vector<double> distribution;
   // Row t predicts position begin + t + 1.
   for (std::size_t t = 0; t < T; ++t) {
     const std::size_t position = begin + t + 1;
     if (position < first_position) continue;
-    softmax_row(logits.subspan(t * V, V), distribution);
+    softmax_row(all.subspan(t * V, V), distribution);
     visit(position, distribution);
   }
 }
@@ -55,7 +60,6 @@ void GptLM::for_each_distribution(std::span<const std::uint32_t> tokens, std::si
                                   const DistributionVisitor& visit) const {
   if (tokens.empty() || first > tokens.size()) return;
   if (first == 0) fail("{}: position 0 has no context to predict from", name_);
-  std::lock_guard lock(mutex_);
   const std::size_t n_ctx = model_->config().n_ctx;
   const std::size_t stride = std::max<std::size_t>(1, n_ctx / 2);
   // Window [begin, end) predicts positions begin+1 .. end. The first window starts at 0; later

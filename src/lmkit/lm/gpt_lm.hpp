@@ -1,10 +1,11 @@
 // A GPT model as a LanguageModel. Sequences longer than the model's context are scored with a
 // sliding window of n_ctx tokens advancing by n_ctx / 2, so every position after the first window
-// is predicted from at least n_ctx / 2 tokens of context.
+// is predicted from at least n_ctx / 2 tokens of context. The model is shared and only read: each
+// call runs its windows through a KV cache of its own (an inference context), so any number of
+// threads score through one GptLM at once, with no lock.
 #pragma once
 
 #include <memory>
-#include <mutex>
 
 #include "lmkit/lm/language_model.hpp"
 #include "lmkit/nn/gpt.hpp"
@@ -13,7 +14,8 @@ namespace lmkit::lm {
 
 class GptLM final : public LanguageModel {
  public:
-  GptLM(std::shared_ptr<nn::GptModel> model, std::string name = "gpt");
+  GptLM(std::shared_ptr<const nn::GptModel> model, std::string name = "gpt");
+  const std::shared_ptr<const nn::GptModel>& model() const { return model_; }
 
   std::string name() const override { return name_; }
   std::uint32_t vocab_size() const override;
@@ -27,9 +29,8 @@ class GptLM final : public LanguageModel {
   void run_window(std::span<const std::uint32_t> tokens, std::size_t begin, std::size_t end,
                   std::size_t first_position, const DistributionVisitor& visit) const;
 
-  std::shared_ptr<nn::GptModel> model_;  // forward() keeps activations in the model: one caller at a time
+  std::shared_ptr<const nn::GptModel> model_;
   std::string name_;
-  mutable std::mutex mutex_;
 };
 
 // Next-token distributions of one growing sequence through a KV cache, for generation: each call runs

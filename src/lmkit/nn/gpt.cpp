@@ -91,9 +91,18 @@ GptModel::GptModel(GptConfig config) : config_(config) {
   if (layernorm) add("ln_f.bias", {C}, false);
   if (!config_.tied) add("lm_head.weight", {V, C}, true);
   params_.assign(offset, 0.0f);
-  grads_.assign(offset, 0.0f);
   weights_ = weights_at(params_.data());
+}
+
+void GptModel::ensure_gradients() {
+  if (grads_.size() == params_.size()) return;
+  grads_.assign(params_.size(), 0.0f);
   grad_weights_ = weights_at(grads_.data());
+}
+
+std::span<float> GptModel::gradients() {
+  ensure_gradients();
+  return grads_;
 }
 
 const ParameterSpec& GptModel::spec(const std::string& name) const {
@@ -244,10 +253,14 @@ float GptModel::forward(const std::int32_t* tokens, const std::int32_t* targets,
                                        &a.n_counted);
 }
 
-void GptModel::zero_grad() { std::fill(grads_.begin(), grads_.end(), 0.0f); }
+void GptModel::zero_grad() {
+  ensure_gradients();
+  std::fill(grads_.begin(), grads_.end(), 0.0f);
+}
 
 void GptModel::backward() {
   if (!have_targets_) fail("GptModel::backward needs a forward with targets first");
+  ensure_gradients();
   const GptConfig& c = config_;
   const std::size_t B = acts_.B, T = acts_.T, C = c.n_embd, V = c.vocab_size, N = B * T;
   Activations& a = acts_;
@@ -315,42 +328,52 @@ void GptModel::backward() {
 // ---------------------------------------------------------------------------------------------------
 // Inference over a KV cache
 
-KvCache GptModel::make_cache(std::size_t B) const {
+KvCache GptModel::make_cache(std::size_t B, std::size_t capacity) const {
+  if (capacity == 0 || capacity > config_.n_ctx) capacity = config_.n_ctx;
   KvCache cache;
   cache.B = B;
-  std::size_t n = config_.n_layer * B * config_.n_ctx * config_.n_embd;
+  cache.capacity = capacity;
+  std::size_t n = config_.n_layer * B * capacity * config_.n_embd;
   cache.keys.assign(n, 0.0f);
   cache.values.assign(n, 0.0f);
-  cache.valid.assign(B * config_.n_ctx, 0);
+  cache.valid.assign(B * capacity, 0);
   return cache;
 }
 
 void GptModel::forward_cached(KvCache& cache, const std::int32_t* tokens, const std::int32_t* positions,
-                              const std::uint8_t* valid, std::size_t T_new, float* last_logits) const {
+                              const std::uint8_t* valid, std::size_t T_new, float* logits,
+                              LogitRows rows) const {
   const GptConfig& c = config_;
   const std::size_t B = cache.B, C = c.n_embd, V = c.vocab_size, N = B * T_new, n_ctx = c.n_ctx;
-  const std::size_t start = cache.length;
+  const std::size_t cap = cache.capacity, start = cache.length;
   if (T_new == 0) fail("forward_cached needs at least one new position");
-  if (start + T_new > n_ctx)
-    fail("the context would grow to {} positions, beyond n_ctx = {}", start + T_new, n_ctx);
+  if (start + T_new > cap) {
+    if (cap == n_ctx) fail("the context would grow to {} positions, beyond n_ctx = {}", start + T_new, n_ctx);
+    fail("the context would grow to {} positions, beyond the cache's {}", start + T_new, cap);
+  }
   check_tokens(tokens, N);
   for (std::size_t i = 0; i < N; ++i)
     if (positions[i] < 0 || static_cast<std::size_t>(positions[i]) >= n_ctx)
       fail("position {} is outside [0, n_ctx = {})", positions[i], n_ctx);
 
-  std::vector<float> x(N * C), ln(N * C), mean(N), rstd(N), qkv(N * 3 * C), atty(N * C), proj(N * C);
-  std::vector<float> fc(N * 4 * C), fc_act(N * 4 * C), att(B * c.n_head * T_new * n_ctx);
-  embedding_forward(x.data(), tokens, weights_.wte, N, C);
-  add_positions(c, x.data(), positions, weights_.wpe, N);
+  // Every scratch element is written before it is read, so resizing (not clearing) is enough.
+  GptScratch& s = cache.scratch;
+  s.x.resize(N * C), s.ln.resize(N * C), s.mean.resize(N), s.rstd.resize(N), s.qkv.resize(N * 3 * C);
+  s.atty.resize(N * C), s.proj.resize(N * C), s.fc.resize(N * 4 * C), s.fc_act.resize(N * 4 * C);
+  s.att.resize(B * c.n_head * T_new * cap);
+  float *x = s.x.data(), *ln = s.ln.data(), *mean = s.mean.data(), *rstd = s.rstd.data();
+  float *qkv = s.qkv.data(), *atty = s.atty.data(), *proj = s.proj.data();
+  embedding_forward(x, tokens, weights_.wte, N, C);
+  add_positions(c, x, positions, weights_.wpe, N);
   for (std::size_t b = 0; b < B; ++b)
     for (std::size_t t = 0; t < T_new; ++t)
-      cache.valid[b * n_ctx + start + t] = valid ? valid[b * T_new + t] : 1;
+      cache.valid[b * cap + start + t] = valid ? valid[b * T_new + t] : 1;
 
-  // The cache holds (B, n_ctx) rows per layer; the causal mask with q_offset = start keeps every query
-  // away from the rows not yet written.
+  // The cache holds (B, capacity) rows per layer; the causal mask with q_offset = start keeps every
+  // query away from the rows not yet written.
   AttentionShape shape{.B = B,
                        .Tq = T_new,
-                       .Tk = n_ctx,
+                       .Tk = cap,
                        .C = C,
                        .n_head = c.n_head,
                        .q_stride = 3 * C,
@@ -360,33 +383,37 @@ void GptModel::forward_cached(KvCache& cache, const std::int32_t* tokens, const 
                        .key_valid = cache.valid.data()};
   for (std::size_t l = 0; l < c.n_layer; ++l) {
     const BlockWeights& w = weights_.blocks[l];
-    float* keys = cache.keys.data() + l * B * n_ctx * C;
-    float* values = cache.values.data() + l * B * n_ctx * C;
-    norm_forward(c, ln.data(), mean.data(), rstd.data(), x.data(), w.ln_1_w, w.ln_1_b, N);
-    linear_forward(qkv.data(), ln.data(), w.c_attn_w, w.c_attn_b, N, C, 3 * C);
+    float* keys = cache.keys.data() + l * B * cap * C;
+    float* values = cache.values.data() + l * B * cap * C;
+    norm_forward(c, ln, mean, rstd, x, w.ln_1_w, w.ln_1_b, N);
+    linear_forward(qkv, ln, w.c_attn_w, w.c_attn_b, N, C, 3 * C);
     for (std::size_t b = 0; b < B; ++b) {
       for (std::size_t t = 0; t < T_new; ++t) {
-        const float* row = qkv.data() + (b * T_new + t) * 3 * C;
-        std::copy(row + C, row + 2 * C, keys + (b * n_ctx + start + t) * C);
-        std::copy(row + 2 * C, row + 3 * C, values + (b * n_ctx + start + t) * C);
+        const float* row = qkv + (b * T_new + t) * 3 * C;
+        std::copy(row + C, row + 2 * C, keys + (b * cap + start + t) * C);
+        std::copy(row + 2 * C, row + 3 * C, values + (b * cap + start + t) * C);
       }
     }
-    attention_forward(atty.data(), att.data(), qkv.data(), keys, values, shape);
-    linear_forward(proj.data(), atty.data(), w.attn_proj_w, w.attn_proj_b, N, C, C);
-    residual_forward(x.data(), x.data(), proj.data(), N * C);
-    norm_forward(c, ln.data(), mean.data(), rstd.data(), x.data(), w.ln_2_w, w.ln_2_b, N);
-    linear_forward(fc.data(), ln.data(), w.c_fc_w, w.c_fc_b, N, C, 4 * C);
-    activation_forward(c, fc_act.data(), fc.data(), N * 4 * C);
-    linear_forward(proj.data(), fc_act.data(), w.mlp_proj_w, w.mlp_proj_b, N, 4 * C, C);
-    residual_forward(x.data(), x.data(), proj.data(), N * C);
+    attention_forward(atty, s.att.data(), qkv, keys, values, shape);
+    linear_forward(proj, atty, w.attn_proj_w, w.attn_proj_b, N, C, C);
+    residual_forward(x, x, proj, N * C);
+    norm_forward(c, ln, mean, rstd, x, w.ln_2_w, w.ln_2_b, N);
+    linear_forward(s.fc.data(), ln, w.c_fc_w, w.c_fc_b, N, C, 4 * C);
+    activation_forward(c, s.fc_act.data(), s.fc.data(), N * 4 * C);
+    linear_forward(proj, s.fc_act.data(), w.mlp_proj_w, w.mlp_proj_b, N, 4 * C, C);
+    residual_forward(x, x, proj, N * C);
   }
   cache.length += T_new;
 
-  std::vector<float> last(B * C);  // (B, C): each row's last new position
-  for (std::size_t b = 0; b < B; ++b)
-    std::copy_n(x.data() + (b * T_new + T_new - 1) * C, C, last.data() + b * C);
-  norm_forward(c, ln.data(), mean.data(), rstd.data(), last.data(), weights_.ln_f_w, weights_.ln_f_b, B);
-  unembed_forward(last_logits, ln.data(), weights_.lm_head, B, C, V);
+  if (rows == LogitRows::all) {
+    norm_forward(c, ln, mean, rstd, x, weights_.ln_f_w, weights_.ln_f_b, N);
+    unembed_forward(logits, ln, weights_.lm_head, N, C, V);
+    return;
+  }
+  s.last.resize(B * C);  // (B, C): each row's last new position
+  for (std::size_t b = 0; b < B; ++b) std::copy_n(x + (b * T_new + T_new - 1) * C, C, s.last.data() + b * C);
+  norm_forward(c, ln, mean, rstd, s.last.data(), weights_.ln_f_w, weights_.ln_f_b, B);
+  unembed_forward(logits, ln, weights_.lm_head, B, C, V);
 }
 
 }  // namespace lmkit::nn

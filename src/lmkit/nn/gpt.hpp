@@ -41,15 +41,34 @@ struct ModelWeights {
   float* lm_head;  // (V, C): wte when tied
 };
 
-// Keys and values of every position run so far, for generation (Algorithm 14 with caching).
-struct KvCache {
-  std::size_t B = 0;
-  std::size_t length = 0;           // positions filled
-  StreamedFloats keys;              // (n_layer, B, n_ctx, C)
-  StreamedFloats values;            // (n_layer, B, n_ctx, C)
-  std::vector<std::uint8_t> valid;  // (B, n_ctx): 0 marks a padding position no query attends to
+// The working buffers of one inference pass, kept with its cache so that the steps of a generation
+// reuse them instead of allocating per token.
+struct GptScratch {
+  std::vector<float> x, ln, mean, rstd, qkv, atty, proj, fc, fc_act, att, last;
 };
 
+// One inference context (what llama.h calls a llama_context beside its llama_model): the keys and
+// values of every position run so far (Algorithm 14 with caching) and the scratch of the passes. The
+// model is only read by inference, so any number of contexts run on one GptModel at once, from as many
+// threads; one context serves one thread at a time.
+struct KvCache {
+  std::size_t B = 0;
+  std::size_t capacity = 0;         // positions it can hold, at most n_ctx
+  std::size_t length = 0;           // positions filled
+  StreamedFloats keys;              // (n_layer, B, capacity, C)
+  StreamedFloats values;            // (n_layer, B, capacity, C)
+  std::vector<std::uint8_t> valid;  // (B, capacity): 0 marks a padding position no query attends to
+  GptScratch scratch;
+};
+
+// Which rows of logits an inference pass writes: the last new position of each row (B, V), for
+// generation, or every new position (B, T_new, V), for scoring.
+enum class LogitRows { last, all };
+
+// The weights of a GPT model, with its training state beside them: gradients are allocated by the
+// first training call (zero_grad, backward, gradients()) and activations by the first training forward,
+// so a model loaded for inference holds its parameters only. Training calls (forward, backward) are
+// non-const and need the model to themselves; inference (forward_cached, const) only reads it.
 class GptModel {
  public:
   explicit GptModel(GptConfig config);
@@ -58,7 +77,7 @@ class GptModel {
   const std::vector<ParameterSpec>& parameter_specs() const { return specs_; }
   std::span<float> parameters() { return params_; }
   std::span<const float> parameters() const { return params_; }
-  std::span<float> gradients() { return grads_; }
+  std::span<float> gradients();
   std::span<const float> gradients() const { return grads_; }
   // The tensor `name` of the parameter table (throws Error when absent).
   const ParameterSpec& spec(const std::string& name) const;
@@ -78,10 +97,14 @@ class GptModel {
 
   // Inference: runs new positions tokens (B, T_new) at positions (B, T_new) through the model against
   // `cache`, appending their keys and values; `valid` (B, T_new) marks padding (null: all real).
-  // Writes the logits of the last new position of each row into last_logits (B, V).
+  // Writes the logits of the last new position of each row into logits (B, V), or with LogitRows::all
+  // those of every new position (B, T_new, V). Reads the model only: safe from many threads at once,
+  // each with its own cache.
   void forward_cached(KvCache& cache, const std::int32_t* tokens, const std::int32_t* positions,
-                      const std::uint8_t* valid, std::size_t T_new, float* last_logits) const;
-  KvCache make_cache(std::size_t B) const;
+                      const std::uint8_t* valid, std::size_t T_new, float* logits,
+                      LogitRows rows = LogitRows::last) const;
+  // A cache for B rows of up to `capacity` positions (0: n_ctx).
+  KvCache make_cache(std::size_t B, std::size_t capacity = 0) const;
 
  private:
   struct Activations {
@@ -110,6 +133,7 @@ class GptModel {
   void check_tokens(const std::int32_t* tokens, std::size_t n) const;
   void resize_activations(std::size_t B, std::size_t T);
   ModelWeights weights_at(float* base) const;
+  void ensure_gradients();
 
   GptConfig config_;
   std::vector<ParameterSpec> specs_;
