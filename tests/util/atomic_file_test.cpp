@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -139,4 +140,49 @@ TEST(AtomicDirectory, DebrisOfAKilledBuildIsCleanedUpByTheNext) {
   AtomicDirectory out((dir.path / "index").string());
   out.commit();
   EXPECT_EQ(entries(dir.path), std::vector<std::string>{"index"});
+}
+
+TEST(AtomicDirectory, ReplacingSwapsInTheNewDirectoryAndLeavesNoDebris) {
+  TempDir dir;
+  fs::path target = dir.path / "checkpoint";
+  for (const char* contents : {"first", "second", "third"}) {
+    AtomicDirectory out(target.string(), true);
+    lmkit::write_file_atomic(out.file("model.bin"), contents);
+    out.commit();
+    EXPECT_EQ(read_all(target / "model.bin"), contents);
+    EXPECT_EQ(entries(dir.path), std::vector<std::string>{"checkpoint"});
+  }
+}
+
+TEST(AtomicDirectory, APreviousCompleteVersionMovedAsideIsNeverDeleted) {
+  // What a replacement killed between its two renames (the fallback without RENAME_EXCHANGE) leaves.
+  TempDir dir;
+  const fs::path old = dir.path / ".checkpoint.partial-Ab12Cd.old";
+  fs::create_directory(old);
+  lmkit::write_file_atomic((old / "model.bin").string(), "trained for hours");
+  fs::create_directory(dir.path / ".checkpoint.partial-Xy34Zw");  // the new one, incomplete
+  try {
+    AtomicDirectory out((dir.path / "checkpoint").string(), true);
+    FAIL() << "the constructor deleted or ignored the previous checkpoint";
+  } catch (const lmkit::Error& e) {
+    EXPECT_NE(std::string(e.what()).find(old.string()), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(read_all(old / "model.bin"), "trained for hours");
+}
+
+TEST(AtomicDirectory, GetsTheUmasksPermissionsAndCreatesMissingParents) {
+  TempDir dir;
+  const mode_t saved = ::umask(027);
+  fs::path target = dir.path / "runs" / "a" / "model";
+  {
+    AtomicDirectory out(target.string());
+    lmkit::write_file_atomic(out.file("config.json"), "{}");
+    out.commit();
+  }
+  ::umask(saved);
+  struct stat info {};
+  ASSERT_EQ(::stat(target.c_str(), &info), 0);
+  EXPECT_EQ(info.st_mode & 07777, 0750u);
+  ASSERT_EQ(::stat((target / "config.json").c_str(), &info), 0);
+  EXPECT_EQ(info.st_mode & 07777, 0640u);
 }

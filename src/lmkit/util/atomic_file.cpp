@@ -30,6 +30,26 @@ std::string temp_template(const std::string& path) {
   return (fs::path(parent_of(path)) / ("." + p.filename().string() + ".partial-XXXXXX")).string();
 }
 
+// The process's umask (umask() can only be read by setting it; this sets it back at once).
+mode_t current_umask() {
+  const mode_t mask = ::umask(022);
+  ::umask(mask);
+  return mask;
+}
+
+// Swaps two paths atomically: at every instant each name holds one of the two complete entries.
+// False where the file system cannot (EINVAL: no RENAME_EXCHANGE there, ENOSYS: an old kernel).
+bool exchange_paths(const std::string& a, const std::string& b) {
+#ifdef RENAME_EXCHANGE
+  if (::renameat2(AT_FDCWD, a.c_str(), AT_FDCWD, b.c_str(), RENAME_EXCHANGE) == 0) return true;
+  if (errno != EINVAL && errno != ENOSYS) fail("cannot replace {} with {}: {}", b, a, errno_message(errno));
+#endif
+  return false;
+}
+
+// The suffix of the previous complete directory, moved aside by a replacement without RENAME_EXCHANGE.
+constexpr std::string_view kOldSuffix = ".old";
+
 }  // namespace
 
 void fsync_directory(const std::string& path) {
@@ -48,7 +68,7 @@ AtomicFile::AtomicFile(std::string path) : path_(std::move(path)) {
   fd_ = ::mkostemp(name.data(), O_CLOEXEC);
   if (fd_ < 0) fail("cannot create a temporary file for {}: {}", path_, errno_message(errno));
   temp_path_ = name;
-  ::fchmod(fd_, 0644);
+  ::fchmod(fd_, 0666 & ~current_umask());  // as open(O_CREAT) would have made it
   buffer_.reserve(kBufferBytes);
 }
 
@@ -117,19 +137,34 @@ AtomicDirectory::AtomicDirectory(std::string path, bool replace_existing)
   if (fs::exists(path_, ec) && !replace_existing_)
     fail("{} already exists; remove it or choose another output path", path_);
   std::string parent = parent_of(path_);
-  if (!fs::is_directory(parent, ec))
-    fail("cannot create {}: parent directory {} does not exist", path_, parent);
+  // Missing parents are created now, before any work, as `mkdir -p` would.
+  fs::create_directories(parent, ec);
+  if (!fs::is_directory(parent))
+    fail("cannot create {}: cannot create its parent directory {}{}", path_, parent,
+         ec ? ": " + ec.message() : std::string());
 
-  // Clean up after earlier runs that were killed before they could remove their own temporaries.
+  // Clean up after earlier runs that were killed before they could remove their own temporaries —
+  // but a previous complete output moved aside by a replacement that was killed is never deleted.
   std::string prefix = "." + fs::path(path_).filename().string() + ".partial-";
+  const bool output_exists = fs::exists(path_, ec);
   for (const auto& entry : fs::directory_iterator(parent, ec)) {
-    if (entry.path().filename().string().rfind(prefix, 0) == 0) fs::remove_all(entry.path(), ec);
+    const std::string name = entry.path().filename().string();
+    if (name.rfind(prefix, 0) != 0) continue;
+    const bool old_output = name.size() > kOldSuffix.size() && name.ends_with(kOldSuffix);
+    if (old_output && !output_exists)
+      fail(
+          "{} is missing, but its previous complete version is at {} (a replacement was interrupted): "
+          "move it back to {} or delete it",
+          path_, entry.path().string(), path_);
+    fs::remove_all(entry.path(), ec);
   }
 
   std::string name = temp_template(path_);
   if (::mkdtemp(name.data()) == nullptr)
     fail("cannot create a temporary directory for {}: {}", path_, errno_message(errno));
   temp_path_ = name;
+  // mkdtemp makes it 0700; the output gets the permissions mkdir would give it.
+  ::chmod(temp_path_.c_str(), 0777 & ~current_umask());
 }
 
 AtomicDirectory::~AtomicDirectory() {
@@ -149,12 +184,24 @@ void AtomicDirectory::commit() {
   std::error_code ec;
   if (fs::exists(path_, ec)) {
     if (!replace_existing_) fail("{} appeared while it was being built; not overwriting it", path_);
-    // Move the old one aside first so that at every moment `path_` is either old or new, complete.
-    std::string old = temp_path_ + ".old";
+    if (exchange_paths(temp_path_, path_)) {
+      // `path_` went from the old complete directory to the new one in one step; the old one is
+      // now at temp_path_ (debris the next run removes if a kill comes before this does).
+      committed_ = true;
+      fsync_directory(parent_of(path_));
+      fs::remove_all(temp_path_, ec);
+      return;
+    }
+    // No RENAME_EXCHANGE on this file system: move the old one aside under a name that marks it as a
+    // complete previous version, which the constructor never deletes while `path_` is missing.
+    std::string old = temp_path_ + std::string(kOldSuffix);
     if (::rename(path_.c_str(), old.c_str()) != 0)
       fail("cannot move the old {} aside: {}", path_, errno_message(errno));
-    if (::rename(temp_path_.c_str(), path_.c_str()) != 0)
-      fail("cannot rename {} to {}: {}", temp_path_, path_, errno_message(errno));
+    if (::rename(temp_path_.c_str(), path_.c_str()) != 0) {
+      const int saved = errno;
+      ::rename(old.c_str(), path_.c_str());
+      fail("cannot rename {} to {}: {}", temp_path_, path_, errno_message(saved));
+    }
     fs::remove_all(old, ec);
   } else if (::rename(temp_path_.c_str(), path_.c_str()) != 0) {
     fail("cannot rename {} to {}: {}", temp_path_, path_, errno_message(errno));

@@ -46,6 +46,11 @@ void write_file_atomic(const std::string& path, std::string_view contents);
 
 // A directory built under a temporary name and renamed into place when complete; for outputs made
 // of several files (an index, a model directory). Destroyed without commit(), it deletes itself.
+// It gets the permissions mkdir would give it (0777 less the umask), and missing parents are created.
+// Replacing an existing directory is one renameat2(RENAME_EXCHANGE), so that at every instant the
+// path holds the old or the new directory, complete; where the file system cannot exchange, the old
+// one is moved aside as ".NAME.partial-XXXXXX.old" first, and a later AtomicDirectory refuses to
+// start (naming it) rather than delete it while NAME is missing.
 class AtomicDirectory {
  public:
   // Fails if `path` already exists (unless replace_existing) — an existing output is never
