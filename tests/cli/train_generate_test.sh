@@ -36,6 +36,50 @@ done
 
 expect_exit 2 -- "${train[@]}" --out "$workdir/full" --steps 6
 expect_match "$err" "already exists" "an existing model directory is not overwritten"
+
+# The schedule's options are checked before any work, for every trainer: no --steps 0 read as 1000,
+# no NaN or absurd learning rate, no warmup longer than the schedule.
+for bad in "--steps 0" "--lr nan" "--lr inf" "--lr 1e30" "--lr -1" "--weight-decay nan" "--clip -1" "--warmup 7 --steps 6"; do
+  # shellcheck disable=SC2086
+  expect_exit 2 -- "${train[@]}" --out "$workdir/bad-schedule" $bad
+  expect_match "$err" "usage error: ${bad%% *} " "train $bad is refused, naming the option"
+done
+expect_match "$err" "usage error: --warmup 7: exceeds the 6 steps" "a warmup beyond the steps is explained"
+expect_exit 2 -- "$lmkit" seq2seq train --data "$workdir/none.jsonl" --tokenizer bytes --config tiny --out "$workdir/bad-schedule" --steps 0
+expect_match "$err" "usage error: --steps 0: must be at least 1" "seq2seq train --steps 0 is refused"
+expect_exit 2 -- "$lmkit" mlm train --data "$workdir/none.jsonl" --tokenizer bytes --out "$workdir/bad-schedule" --steps 0
+expect_match "$err" "usage error: --steps 0: must be at least 1" "mlm train --steps 0 is refused"
+expect_exit 2 -- "$lmkit" classify train --data "$workdir/none.jsonl" --tokenizer bytes --out "$workdir/bad-schedule" --lr nan
+expect_match "$err" "usage error: --lr nan" "classify train --lr nan is refused"
+expect_exit 2 -- "$lmkit" --quiet --threads 2 train --out "$workdir/full" --resume --steps 0
+expect_match "$err" "usage error: --steps 0: must be at least 1" "--resume --steps 0 is refused"
+checks=$((checks + 1))
+[[ ! -e "$workdir/bad-schedule" ]] || { echo "FAIL: a refused schedule wrote its --out"; failures=$((failures + 1)); }
+
+# A non-finite loss stops the run at that step and keeps the last good checkpoint: here the weights
+# of a finished checkpoint are all NaN, so the first step of continuing it has a NaN loss.
+cp -r "$workdir/full" "$workdir/nan"
+python3 -c '
+import struct, sys
+with open(sys.argv[1], "r+b") as f:
+    n = struct.unpack("<Q", f.read(8))[0]
+    f.seek(0, 2); size = f.tell(); f.seek(8 + n)
+    f.write(b"\xff" * (size - 8 - n))' "$workdir/nan/model.safetensors"
+cp "$workdir/nan/model.safetensors" "$workdir/nan-weights"
+cp "$workdir/nan/training.json" "$workdir/nan-training.json"
+expect_exit 1 -- "$lmkit" --quiet --threads 2 train --out "$workdir/nan" --resume --steps 8
+expect_match "$err" "step 7: the training loss is nan; training stopped" "a NaN loss stops training, naming the step"
+checks=$((checks + 1))
+cmp -s "$workdir/nan-weights" "$workdir/nan/model.safetensors" && cmp -s "$workdir/nan-training.json" "$workdir/nan/training.json" ||
+  { echo "FAIL: a run stopped by a NaN loss rewrote the checkpoint"; failures=$((failures + 1)); }
+
+# training.json is read with checked fields: a negative step is named as written, not wrapped.
+cp -r "$workdir/full" "$workdir/negative"
+python3 -c '
+import json, sys
+j = json.load(open(sys.argv[1])); j["step"] = -5; json.dump(j, open(sys.argv[1], "w"))' "$workdir/negative/training.json"
+expect_exit 1 -- "$lmkit" --quiet --threads 2 train --out "$workdir/negative" --resume --steps 8
+expect_match "$err" 'negative/training.json: field "step" must be a non-negative integer, found -5' "a negative step in training.json is named"
 expect_exit 2 -- "$lmkit" train --data "$corpus" --tokenizer bytes --config huge --out "$workdir/x"
 expect_match "$err" "huge" "an unknown --config is named"
 

@@ -17,6 +17,7 @@
 
 #include <fmt/format.h>
 
+#include "lmkit/api/trainer.hpp"
 #include "lmkit/cli/bert_data.hpp"
 #include "lmkit/cli/command.hpp"
 #include "lmkit/nn/adamw.hpp"
@@ -142,6 +143,17 @@ LoadedClassifier load_classifier(const std::string& dir) {
 
 void run_train(ClassifyOptions o) {
   if (o.batch == 0 || o.epochs == 0) usage_fail("--batch and --epochs must be positive");
+  // Before any data is read: the learning rate and weight decay in their domains (the steps and
+  // warmup follow from the data, which gives at least one step per epoch).
+  api::validate({.steps = o.epochs,
+                 .warmup = 0,
+                 .lr = o.lr,
+                 .min_lr = 0,
+                 .weight_decay = o.weight_decay,
+                 .clip = o.clip,
+                 .beta1 = 0.9f,
+                 .beta2 = 0.999f,
+                 .eps = 1e-8f});
   if (std::filesystem::exists(o.out) && !o.force)
     usage_fail("--out {} already exists; choose a new directory or pass --force", o.out);
   if (o.init.empty() && o.tokenizer.empty()) usage_fail("give --init (a pretrained encoder) or --tokenizer");

@@ -12,6 +12,7 @@
 
 #include <fmt/format.h>
 
+#include "lmkit/api/trainer.hpp"
 #include "lmkit/cli/bert_data.hpp"
 #include "lmkit/cli/command.hpp"
 #include "lmkit/cli/saved_options.hpp"
@@ -124,9 +125,9 @@ void run_mlm_train(MlmOptions o) {
     state = read_json_file(path);
     if (json_get<std::string>(state, "format", path) != "lmkit-mlm-1")
       fail("{}: not an lmkit mlm checkpoint", path);
-    const std::size_t steps_override = o.steps_given ? o.steps : 0;
+    const std::size_t steps_override = o.steps;
     options_from_json(o, json_get<Json>(state, "options", path), path);  // leaves --out, --until, --json
-    if (steps_override) o.steps = steps_override;
+    if (o.steps_given) o.steps = steps_override;
   } else {
     if (o.data.empty() || o.tokenizer.empty())
       usage_fail("lmkit mlm train needs --data and --tokenizer (or --resume with --out)");
@@ -135,9 +136,19 @@ void run_mlm_train(MlmOptions o) {
                  o.out);
   }
   if (o.batch == 0) usage_fail("--batch must be positive");
-  if (o.steps == 0) usage_fail("--steps must be positive");
   if (!(o.mask_prob > 0.0f && o.mask_prob < 1.0f)) usage_fail("--mask-prob must be in (0, 1)");
   if (o.val_every == 0) usage_fail("--val-every must be positive");
+  if (o.warmup == 0) o.warmup = std::max<std::size_t>(1, o.steps / 20);
+  // Before any data is read: the schedule's values, each in its domain.
+  api::validate({.steps = o.steps,
+                 .warmup = o.warmup,
+                 .lr = o.lr,
+                 .min_lr = o.lr / 10,
+                 .weight_decay = o.weight_decay,
+                 .clip = o.clip,
+                 .beta1 = 0.9f,
+                 .beta2 = 0.999f,
+                 .eps = 1e-8f});
   const std::size_t threads = ThreadPool::default_threads();
   tensor::set_gemm_threads(threads);
   // A resumed run reads the tokenizer the checkpoint carries, wherever the original went.
@@ -171,7 +182,6 @@ void run_mlm_train(MlmOptions o) {
   if (val_examples.empty()) fail("no validation examples (give --val-data or more --data)");
   const auto train = encode_examples(*tokenizer, train_examples, o.seq_len);
   const auto val = encode_examples(*tokenizer, val_examples, o.seq_len);
-  if (o.warmup == 0) o.warmup = std::max<std::size_t>(1, o.steps / 20);
 
   const bool quiet = ProgressBar::quiet() || o.json;
   std::size_t n_parameters = model.parameters().size();

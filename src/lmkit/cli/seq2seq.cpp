@@ -18,6 +18,7 @@
 #include <memory>
 #include <random>
 
+#include "lmkit/api/trainer.hpp"
 #include "lmkit/cli/command.hpp"
 #include "lmkit/cli/saved_options.hpp"
 #include "lmkit/cli/training_loop.hpp"
@@ -219,6 +220,7 @@ struct TrainOptions {
   std::size_t batch = 16, val_every = 100, val_pairs = 256, checkpoint_every = 500;
   float lr = 1e-3f, min_lr = -1, weight_decay = 0.01f, clip = 1.0f;
   bool resume = false, json = false;
+  bool steps_given = false;  // --steps was passed (with --resume: a new total)
 };
 
 // What a checkpoint saves of the options (not --out, --until, --resume, --json: see saved_options.hpp).
@@ -258,16 +260,28 @@ void run_train(TrainOptions o) {
     state = read_json_file(path);
     const std::uint64_t steps_override = o.steps;
     options_from_json(o, json_get<Json>(state, "options", path), path);
-    if (steps_override) o.steps = steps_override;
+    if (o.steps_given) o.steps = steps_override;
   } else {
     if (o.data.empty() || o.tokenizer.empty() || o.config.empty() || o.out.empty())
       usage_fail(
           "lmkit seq2seq train needs --data, --tokenizer, --config and --out (or --resume with --out)");
     if (std::filesystem::exists(o.out))
       usage_fail("--out {} already exists; continue it with --resume or choose a new directory", o.out);
-    if (o.steps == 0) o.steps = 1000;
+    if (!o.steps_given) o.steps = 1000;
   }
   if (o.batch == 0) usage_fail("--batch must be positive");
+  if (o.min_lr < 0) o.min_lr = o.lr / 10;
+  if (!resuming && o.warmup == 0) o.warmup = std::max<std::uint64_t>(1, o.steps / 20);
+  // Before any data is read: the schedule's values, each in its domain.
+  api::validate({.steps = o.steps,
+                 .warmup = o.warmup,
+                 .lr = o.lr,
+                 .min_lr = o.min_lr,
+                 .weight_decay = o.weight_decay,
+                 .clip = o.clip,
+                 .beta1 = 0.9f,
+                 .beta2 = 0.98f,
+                 .eps = 1e-8f});
   const std::size_t threads = ThreadPool::default_threads();
   tensor::set_gemm_threads(threads);
   auto tokenizer = text::load_tokenizer(o.tokenizer);
@@ -294,8 +308,6 @@ void run_train(TrainOptions o) {
     val.assign(train.end() - static_cast<std::ptrdiff_t>(n_val), train.end());
     train.resize(train.size() - n_val);
   }
-  if (o.min_lr < 0) o.min_lr = o.lr / 10;
-  if (!resuming && o.warmup == 0) o.warmup = std::max<std::uint64_t>(1, o.steps / 20);
 
   nn::AdamW optimizer({.beta1 = 0.9f, .beta2 = 0.98f, .eps = 1e-8f, .weight_decay = o.weight_decay},
                       model->parameters().size());
@@ -475,7 +487,7 @@ const bool registered = register_command("seq2seq", [](CLI::App& app) {
   train->add_option("--tokenizer", t->tokenizer, "Tokenizer spec (e.g. bytes)");
   train->add_option("--config", t->config, "Model size: tiny, or a config.json file");
   train->add_option("--out", t->out, "Model directory to write (must not exist unless --resume)");
-  train->add_option("--steps", t->steps, "Optimizer steps in total (default 1000)");
+  auto* steps = train->add_option("--steps", t->steps, "Optimizer steps in total (default 1000)");
   train->add_option("--until", t->until, "Stop after this step and checkpoint (continue with --resume)");
   train->add_option("--batch", t->batch, "Pairs per step")->capture_default_str();
   train->add_option("--lr", t->lr, "Peak learning rate")->capture_default_str();
@@ -494,7 +506,8 @@ const bool registered = register_command("seq2seq", [](CLI::App& app) {
       ->capture_default_str();
   train->add_flag("--resume", t->resume, "Continue the checkpoint in --out where it stopped");
   train->add_flag("--json", t->json, "Print one JSON summary");
-  train->callback([t] {
+  train->callback([t, steps] {
+    t->steps_given = steps->count() > 0;
     if (t->val_every == 0) usage_fail("--val-every must be positive");
     run_train(*t);
   });

@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <memory>
 
+#include "lmkit/api/trainer.hpp"
 #include "lmkit/cli/command.hpp"
 #include "lmkit/cli/model_tokenizer.hpp"
 #include "lmkit/cli/saved_options.hpp"
@@ -39,6 +40,7 @@ struct TrainOptions {
   float lr = 1e-3f, min_lr = -1, weight_decay = 0.1f, clip = 1.0f;
   std::uint64_t seed = 1;
   bool resume = false, json = false;
+  bool steps_given = false;  // --steps was passed (with --resume: a new total)
 };
 
 // What a checkpoint saves of the options (not --out, --until, --resume, --json: see saved_options.hpp).
@@ -98,18 +100,29 @@ void run_train(TrainOptions o) {
   if (resuming) {
     if (o.out.empty()) usage_fail("--resume needs --out, the checkpoint directory to continue");
     state = read_json_file(o.out + "/training.json");
-    std::uint64_t steps_override = o.steps;
-    bool steps_given = o.steps != 0;
+    const std::uint64_t steps_override = o.steps;
     options_from_json(o, json_get<Json>(state, "options", o.out + "/training.json"),
                       o.out + "/training.json");
-    if (steps_given) o.steps = steps_override;
+    if (o.steps_given) o.steps = steps_override;
   } else {
     if (o.data.empty() || o.tokenizer.empty() || o.config.empty() || o.out.empty())
       usage_fail("lmkit train needs --data, --tokenizer, --config and --out (or --resume with --out)");
     if (std::filesystem::exists(o.out))
       usage_fail("--out {} already exists; continue it with --resume or choose a new directory", o.out);
-    if (o.steps == 0) o.steps = 1000;
+    if (!o.steps_given) o.steps = 1000;
   }
+  if (o.min_lr < 0) o.min_lr = o.lr / 10;
+  if (!resuming && o.warmup == 0) o.warmup = std::max<std::uint64_t>(1, o.steps / 20);
+  // Before any data is read: the schedule's values, each in its domain.
+  api::validate({.steps = o.steps,
+                 .warmup = o.warmup,
+                 .lr = o.lr,
+                 .min_lr = o.min_lr,
+                 .weight_decay = o.weight_decay,
+                 .clip = o.clip,
+                 .beta1 = 0.9f,
+                 .beta2 = 0.95f,
+                 .eps = 1e-8f});
 
   std::size_t threads = ThreadPool::default_threads();
   tensor::set_gemm_threads(threads);
@@ -140,8 +153,6 @@ void run_train(TrainOptions o) {
   if (o.ctx == 0) o.ctx = std::min<std::size_t>(config.n_ctx, 256);
   if (o.ctx > config.n_ctx) usage_fail("--ctx {} exceeds the model's n_ctx {}", o.ctx, config.n_ctx);
   if (o.batch == 0) usage_fail("--batch must be positive");
-  if (o.min_lr < 0) o.min_lr = o.lr / 10;
-  if (!resuming && o.warmup == 0) o.warmup = std::max<std::uint64_t>(1, o.steps / 20);
   if (train_tokens.size() <= o.ctx)
     fail("{}: {} tokens cannot fill one window of --ctx {}", fmt::join(o.data, ", "), train_tokens.size(),
          o.ctx);
@@ -199,7 +210,6 @@ void run_train(TrainOptions o) {
 
 const bool registered = register_command("train", [](CLI::App& app) {
   auto o = std::make_shared<TrainOptions>();
-  o->steps = 0;
   auto* sub = app.add_subcommand(
       "train", "Train a GPT-like transformer LM on a corpus (writes a Hugging Face GPT-2 directory)");
   sub->add_option("--data", o->data,
@@ -210,7 +220,8 @@ const bool registered = register_command("train", [](CLI::App& app) {
   sub->add_option("--tokenizer", o->tokenizer, "Tokenizer spec (e.g. bytes)");
   sub->add_option("--config", o->config, "Model size: tiny, small, or a config.json file");
   sub->add_option("--out", o->out, "Model directory to write (must not exist unless --resume)");
-  sub->add_option("--steps", o->steps, "Optimizer steps in total (default 1000; the schedule spans them)");
+  auto* steps = sub->add_option("--steps", o->steps,
+                                "Optimizer steps in total (default 1000; the schedule spans them)");
   sub->add_option("--until", o->until, "Stop after this step and checkpoint (continue later with --resume)");
   sub->add_option("--batch", o->batch, "Sequences per step")->capture_default_str();
   sub->add_option("--ctx", o->ctx, "Tokens per sequence (default: min(n_ctx, 256))");
@@ -226,7 +237,8 @@ const bool registered = register_command("train", [](CLI::App& app) {
       ->capture_default_str();
   sub->add_flag("--resume", o->resume, "Continue the checkpoint in --out where it stopped");
   sub->add_flag("--json", o->json, "Print one JSON summary");
-  sub->callback([o] {
+  sub->callback([o, steps] {
+    o->steps_given = steps->count() > 0;
     if (o->val_every == 0) usage_fail("--val-every must be positive");
     run_train(*o);
   });

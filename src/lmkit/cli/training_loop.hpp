@@ -14,6 +14,7 @@
 #include <string>
 #include <utility>
 
+#include "lmkit/api/trainer.hpp"
 #include "lmkit/nn/adamw.hpp"
 #include "lmkit/nn/training.hpp"
 #include "lmkit/util/progress.hpp"
@@ -68,16 +69,21 @@ LoopResult run_training_loop(Model& model, nn::AdamW& optimizer, nn::TrainingPro
   };
   while (step < s.last_step) {
     const auto [loss, batch_units] = forward(step);
+    // A non-finite value stops the run before the optimizer or a checkpoint can spread it.
+    api::check_finite(loss, "training loss", step + 1);
     r.train_loss = loss;
     model.zero_grad();
     model.backward();
-    nn::clip_grad_norm(model.gradients(), s.clip);
+    api::check_finite(nn::clip_grad_norm(model.gradients(), s.clip), "gradient norm", step + 1);
     optimizer.step(model.parameters(), model.gradients(), model.parameter_specs(),
                    nn::learning_rate(step, s.warmup, s.steps, s.lr, s.min_lr));
     ++step;
     units += static_cast<double>(batch_units);
     nn::LossPoint point{step, r.train_loss, std::nullopt};
-    if (step % s.val_every == 0 || step == s.last_step) point.val_loss = r.val_loss = evaluate();
+    if (step % s.val_every == 0 || step == s.last_step) {
+      point.val_loss = r.val_loss = evaluate();
+      api::check_finite(*point.val_loss, "validation loss", step);
+    }
     progress.history.push_back(point);
     update_rate();
     bar.set_note(fmt::format("loss {:.3f}{} {:.0f} {}/s", r.train_loss,

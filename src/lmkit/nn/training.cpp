@@ -148,10 +148,15 @@ TrainingProgress resume_progress(const std::string& dir, const Json& state, Adam
                                  std::uint64_t last_step) {
   load_optimizer_state(dir, optimizer);
   const std::string where = dir + "/training.json";
-  TrainingProgress progress{json_get<std::uint64_t>(state, "step", where),
+  // Read checked: nlohmann's get<std::uint64_t>() would wrap a "step": -5 to 2^64 - 5.
+  const Json& recorded = json_get<Json>(state, "step", where);
+  if (!recorded.is_number_unsigned())
+    fail("{}: field \"step\" must be a non-negative integer, found {}", where, json_text(recorded));
+  TrainingProgress progress{recorded.get<std::uint64_t>(),
                             history_from_json(json_get<Json>(state, "history", where), where)};
   if (progress.step >= last_step)
-    usage_fail("{} has already run {} steps; pass a larger --steps to train further", dir, progress.step);
+    invalid_argument("steps", last_step, "{} has already run {} steps; a larger value trains further", dir,
+                     progress.step);
   return progress;
 }
 
