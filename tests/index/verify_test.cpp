@@ -7,11 +7,15 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <functional>
+#include <limits>
 #include <random>
 
 #include "lmkit/index/builder.hpp"
 #include "lmkit/index/checksum.hpp"
 #include "lmkit/index/index.hpp"
+#include "lmkit/util/error.hpp"
+#include "lmkit/util/json.hpp"
 
 #include "support/temp_dir.hpp"
 
@@ -85,7 +89,12 @@ TEST(VerifyIndex, IntactIndexPassesFullAndSampled) {
               Index::open(idx.string()).n_tokens() + Index::open(idx.string()).n_documents() - full.shards);
     VerifyReport sampled = verify_index(idx.string(), {.sample = 100});
     EXPECT_TRUE(sampled.ok()) << all(sampled);
-    EXPECT_EQ(sampled.pairs_checked, 100 * sampled.shards);
+    // A sample of 100 per shard, capped at a shard's number of adjacent pairs.
+    std::uint64_t expected = 0;
+    const Index opened = Index::open(idx.string());
+    for (const Shard& shard : opened.shards())
+      expected += std::min<std::uint64_t>(100, shard.n_positions() - 1);
+    EXPECT_EQ(sampled.pairs_checked, expected);
   }
 }
 
@@ -136,6 +145,104 @@ TEST(VerifyIndex, MissingAndTruncatedFiles) {
   VerifyReport report = verify_index(idx.string());
   EXPECT_TRUE(mentions(report, "table.1: size")) << all(report);
   EXPECT_TRUE(mentions(report, "metadata.0: missing")) << all(report);
+}
+
+// Rewrites lmkit.json with `edit` applied.
+void edit_manifest(const fs::path& idx, const std::function<void(Json&)>& edit) {
+  Json manifest = read_json_file((idx / "lmkit.json").string());
+  edit(manifest);
+  write_json_file((idx / "lmkit.json").string(), manifest);
+}
+
+TEST(VerifyIndex, ManifestCountsAreCheckedAgainstTheFiles) {
+  TempDir tmp;
+  const fs::path idx = build_index(tmp.path, 256);
+  const Index before = Index::open(idx.string());
+  edit_manifest(idx, [](Json& m) {
+    m["shards"][0]["documents"] = m["shards"][0]["documents"].get<std::uint64_t>() + 1;
+    m["shards"][0]["positions"] = 7;
+    m["shards"][1]["tokens"] = 0;
+    m["vocab_size"] = 2;  // the tokens hold id 2
+  });
+  const VerifyReport report = verify_index(idx.string());
+  EXPECT_TRUE(mentions(report, "shard 0 states documents")) << all(report);
+  EXPECT_TRUE(mentions(report, "shard 0 states positions 7")) << all(report);
+  EXPECT_TRUE(mentions(report, "shard 1 states tokens 0")) << all(report);
+  EXPECT_TRUE(mentions(report, "outside the vocabulary of 2 ids")) << all(report);
+  EXPECT_GT(before.shards().size(), 2u);
+}
+
+TEST(VerifyIndex, AVocabularyTooLargeForTheTokenWidthIsReported) {
+  TempDir tmp;
+  const fs::path idx = build_index(tmp.path, 256);
+  edit_manifest(idx, [](Json& m) { m["vocab_size"] = 100000; });
+  EXPECT_TRUE(mentions(verify_index(idx.string()), "vocab_size 100000")) << all(verify_index(idx.string()));
+}
+
+TEST(VerifyIndex, PointerWidthZeroIsCorruptNotInferred) {
+  TempDir tmp;
+  const fs::path idx = build_index(tmp.path, 256);
+  edit_manifest(idx, [](Json& m) { m["shards"][1]["pointer_width"] = 0; });
+  const VerifyReport report = verify_index(idx.string());
+  EXPECT_TRUE(mentions(report, "pointer_width 0")) << all(report);
+  EXPECT_THROW(Index::open(idx.string()), Error);
+}
+
+TEST(VerifyIndex, AHugeSampleChecksEveryPairOnce) {
+  TempDir tmp;
+  const fs::path idx = build_index(tmp.path, 256);
+  const VerifyReport report =
+      verify_index(idx.string(), {.sample = std::numeric_limits<std::uint64_t>::max()});
+  const Index index = Index::open(idx.string());
+  EXPECT_TRUE(report.ok()) << all(report);
+  EXPECT_EQ(report.pairs_checked, index.n_tokens() + index.n_documents() - index.shards().size());
+}
+
+TEST(IndexOpen, AGapInTheShardNumberingIsAnError) {
+  TempDir tmp;
+  const fs::path idx = build_index(tmp.path, 256);
+  fs::remove(idx / "lmkit.json");
+  ASSERT_GT(Index::open(idx.string()).shards().size(), 3u);
+  // Shard 1 renamed to 99: shard 1 is missing.
+  for (const char* kind : {"tokenized", "table", "offset", "metadata", "metaoff"})
+    fs::rename(idx / (std::string(kind) + ".1"), idx / (std::string(kind) + ".99"));
+  try {
+    (void)Index::open(idx.string());
+    ADD_FAILURE() << "an index with a missing shard opened";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("shard 1 is missing"), std::string::npos) << e.what();
+  }
+  EXPECT_FALSE(verify_index(idx.string()).ok());
+}
+
+TEST(IndexOpen, AMissingDirectoryIsReportedAsMissing) {
+  TempDir tmp;
+  try {
+    (void)Index::open((tmp.path / "nope").string());
+    ADD_FAILURE() << "a missing index opened";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("no such directory"), std::string::npos) << e.what();
+  }
+  std::ofstream((tmp.path / "file").string()) << "x";
+  try {
+    (void)Index::open((tmp.path / "file").string());
+    ADD_FAILURE() << "a file opened as an index";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("not a directory"), std::string::npos) << e.what();
+  }
+}
+
+TEST(IndexOpen, ACorruptDocumentOffsetIsAnErrorWhereItIsRead) {
+  TempDir tmp;
+  const fs::path idx = build_index(tmp.path, 256);
+  patch(idx / "offset.0", 8, std::string("\xff\xff\xff\xff\xff\xff\xff\x0f", 8));
+  const Index index = Index::open(idx.string());
+  try {
+    (void)index.shards()[0].document_end(0);
+    ADD_FAILURE() << "a document offset past the end was returned";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("offset.0: document 1"), std::string::npos) << e.what();
+  }
 }
 
 }  // namespace

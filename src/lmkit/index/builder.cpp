@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <bit>
 #include <chrono>
+#include <cmath>
 #include <cstring>
 #include <limits>
 
@@ -215,13 +216,15 @@ IndexBuilder::IndexBuilder(std::string out_dir, BuildOptions options)
   const int vocab_width = token_width_for_vocab(options_.vocab_size);
   token_width_ = options_.token_width == 0 ? vocab_width : options_.token_width;
   if (token_width_ != 1 && token_width_ != 2 && token_width_ != 4)
-    usage_fail("token width {} is not 1, 2 or 4 bytes", token_width_);
+    invalid_argument("token_width", token_width_, "must be 1, 2 or 4 bytes");
   if (token_width_ < vocab_width)
-    usage_fail("the vocabulary of {} ({} ids) is too large for {}-byte tokens (at most {} ids)",
-               options_.tokenizer_spec, options_.vocab_size, token_width_,
-               std::uint64_t{1} << (8 * token_width_));
+    invalid_argument("token_width", token_width_,
+                     "the vocabulary of {} ({} ids) needs more (at most {} ids fit)", options_.tokenizer_spec,
+                     options_.vocab_size, std::uint64_t{1} << (8 * token_width_));
   separator_ = token_width_ == 4 ? 0xFFFFFFFFu : (1u << (8 * token_width_)) - 1;
-  if (options_.mem_gib < 0) usage_fail("--mem {} is negative", options_.mem_gib);
+  // The budget's field is "mem", the name every front-end gives it (GiB).
+  if (!(options_.mem_gib >= 0) || !std::isfinite(options_.mem_gib))
+    invalid_argument("mem", options_.mem_gib, "must be a finite number of GiB, at least 0");
 
   const double budget_bytes = options_.mem_gib > 0 ? options_.mem_gib * double(std::uint64_t{1} << 30)
                                                    : 0.75 * static_cast<double>(physical_memory_bytes());
@@ -231,10 +234,13 @@ IndexBuilder::IndexBuilder(std::string out_dir, BuildOptions options)
   shard_capacity_ =
       std::min<std::uint64_t>(shard_capacity_, (std::numeric_limits<std::uint32_t>::max() >> 1) - 1);
   if (options_.max_shard_tokens > 0) shard_capacity_ = std::min(shard_capacity_, options_.max_shard_tokens);
-  if (shard_capacity_ < 2)
-    usage_fail(
-        "a shard of at most {} token positions cannot hold a document (raise --mem or --max-shard-tokens)",
-        shard_capacity_);
+  if (shard_capacity_ < 2) {
+    if (options_.max_shard_tokens > 0 && options_.max_shard_tokens < 2)
+      invalid_argument("max_shard_tokens", options_.max_shard_tokens,
+                       "a shard needs at least 2 token positions to hold a document");
+    invalid_argument("mem", options_.mem_gib, "a shard of {} token positions cannot hold a document",
+                     shard_capacity_);
+  }
 
   directory_ = std::make_unique<AtomicDirectory>(out_dir_);
   shard_ =
@@ -258,8 +264,8 @@ void IndexBuilder::add_document(std::span<const std::uint32_t> ids, std::string_
   const std::uint64_t needed = ids.size() + 1;
   if (needed > shard_capacity_)
     fail(
-        "{}: the document has {} tokens, but a shard holds at most {} token positions (raise --mem or "
-        "--max-shard-tokens)",
+        "{}: the document has {} tokens, but a shard holds at most {} token positions (raise the memory "
+        "budget or the shard size)",
         source, ids.size(), shard_capacity_);
   if (shard_->positions() + needed > shard_capacity_) write_shard();
   shard_->add(ids, separator_, metadata);

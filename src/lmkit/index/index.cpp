@@ -60,10 +60,22 @@ Shard Shard::open(const std::string& dir, const std::string& name, int token_wid
   return shard;
 }
 
-std::uint64_t Shard::document_offset(std::uint64_t doc) const { return read_le(offset_.data() + doc * 8, 8); }
+std::uint64_t Shard::document_offset(std::uint64_t doc) const {
+  const std::uint64_t offset = raw_document_offset(doc);
+  if (offset >= tokenized_.size() || offset % static_cast<std::uint64_t>(token_width_) != 0) [[unlikely]]
+    fail(
+        "offset.{}: document {} starts at byte {}, not a token position of tokenized.{} ({} bytes): the "
+        "index is corrupt",
+        name_, doc, offset, name_, tokenized_.size());
+  return offset;
+}
 
 std::uint64_t Shard::document_end(std::uint64_t doc) const {
-  return doc + 1 < n_documents() ? document_offset(doc + 1) : tokenized_.size();
+  const std::uint64_t end = doc + 1 < n_documents() ? document_offset(doc + 1) : tokenized_.size();
+  if (end <= document_offset(doc)) [[unlikely]]
+    fail("offset.{}: document {} starts at byte {}, not after document {} (byte {}): the index is corrupt",
+         name_, doc + 1, end, doc, document_offset(doc));
+  return end;
 }
 
 std::uint64_t Shard::document_of(std::uint64_t byte_offset) const {
@@ -93,8 +105,17 @@ std::string_view Shard::metadata(std::uint64_t doc) const {
   return line;
 }
 
+void check_index_directory(const std::string& dir) {
+  std::error_code ec;
+  const auto status = fs::status(dir, ec);
+  if (status.type() == fs::file_type::not_found)
+    fail("{}: no such directory (expected an index directory)", dir);
+  if (ec) fail("{}: cannot open: {}", dir, ec.message());
+  if (!fs::is_directory(status)) fail("{}: not a directory (expected an index directory)", dir);
+}
+
 Index Index::open(const std::string& dir) {
-  if (!fs::is_directory(dir)) fail("{}: not a directory (expected an index directory)", dir);
+  check_index_directory(dir);
   Index index;
   index.dir_ = dir;
   const std::string manifest_path = (fs::path(dir) / "lmkit.json").string();
@@ -111,12 +132,24 @@ Index Index::open(const std::string& dir) {
     if (m.contains("eos_token_id") && !m["eos_token_id"].is_null())
       index.eos_token_id_ = json_get<std::uint32_t>(m, "eos_token_id", manifest_path);
     index.vocab_size_ = json_get_or<std::uint64_t>(m, "vocab_size", 0, manifest_path);
-    for (const Json& shard : json_get<Json>(m, "shards", manifest_path)) {
-      std::string name = shard.at("id").is_string()
-                             ? shard.at("id").get<std::string>()
-                             : std::to_string(json_get<std::uint64_t>(shard, "id", manifest_path));
-      index.shards_.push_back(Shard::open(dir, name, index.token_width_,
-                                          json_get_or<int>(shard, "pointer_width", 0, manifest_path)));
+    if (index.token_width_ != 1 && index.token_width_ != 2 && index.token_width_ != 4)
+      fail("{}: token_width {} is not 1, 2 or 4 bytes", manifest_path, index.token_width_);
+    const Json shards = json_get<Json>(m, "shards", manifest_path);
+    if (!shards.is_array()) fail("{}: \"shards\" is not an array", manifest_path);
+    for (std::size_t s = 0; s < shards.size(); ++s) {
+      const Json& shard = shards[s];
+      const std::string where = fmt::format("{} shard {}", manifest_path, s);
+      if (!shard.is_object()) fail("{}: not an object", where);
+      std::string name = shard.contains("id") && shard["id"].is_string()
+                             ? shard["id"].get<std::string>()
+                             : std::to_string(json_get<std::uint64_t>(shard, "id", where));
+      if (name != std::to_string(s))
+        fail("{}: id {} breaks the shard numbering (shards are numbered 0, 1, ... in order)", where, name);
+      // A manifest states the pointer width; 0 or anything past 8 bytes is corrupt, not "infer".
+      const int pointer_width = json_get<int>(shard, "pointer_width", where);
+      if (pointer_width < 1 || pointer_width > 8)
+        fail("{}: pointer_width {} is not between 1 and 8 bytes", where, pointer_width);
+      index.shards_.push_back(Shard::open(dir, name, index.token_width_, pointer_width));
     }
   } else {
     // An Infini-gram index: every tokenized.S with its table.S and offset.S, in numeric order of S.
@@ -128,6 +161,15 @@ Index Index::open(const std::string& dir) {
     std::sort(names.begin(), names.end(), [](const std::string& a, const std::string& b) {
       return a.size() != b.size() ? a.size() < b.size() : a < b;
     });
+    // Infini-gram numbers shards 0, 1, ...: a gap means a missing shard, whose documents every
+    // count would silently miss.
+    for (std::size_t s = 0; s < names.size(); ++s) {
+      if (names[s].empty() || names[s].find_first_not_of("0123456789") != std::string::npos)
+        fail("{}: tokenized.{} is not a shard file (shards are tokenized.0, tokenized.1, ...)", dir,
+             names[s]);
+      if (names[s] != std::to_string(s))
+        fail("{}: shard {} is missing (no tokenized.{}; found tokenized.{})", dir, s, s, names[s]);
+    }
     for (const auto& name : names) index.shards_.push_back(Shard::open(dir, name));
     if (!index.shards_.empty()) index.token_width_ = index.shards_.front().token_width();
   }

@@ -34,6 +34,9 @@ inline std::uint64_t read_le(const std::uint8_t* p, int width) {
 // `tokenized_bytes` bytes: ceil(log2(bytes) / 8), at least 1 — Infini-gram's rule.
 int pointer_width_for(std::uint64_t tokenized_bytes);
 
+// Throws Error when `dir` is missing ("no such directory") or is not a directory.
+void check_index_directory(const std::string& dir);
+
 class Shard {
  public:
   // Opens shard `name` ("0", "1", ...) in `dir`. token_width / pointer_width: 0 to infer from the
@@ -65,9 +68,12 @@ class Shard {
   // The separator id: all bits set in token_width bytes.
   std::uint32_t separator() const { return separator_; }
 
-  // The byte offset of document `doc`'s separator.
+  // The byte offset of document `doc`'s separator; Error naming the shard and document when offset.S
+  // holds a value that is not a token position of tokenized.S (a corrupt index).
   std::uint64_t document_offset(std::uint64_t doc) const;
-  // The byte offset one past document `doc`'s last token.
+  // The value offset.S holds for document `doc`, unchecked (for verification).
+  std::uint64_t raw_document_offset(std::uint64_t doc) const { return read_le(offset_.data() + doc * 8, 8); }
+  // The byte offset one past document `doc`'s last token (at least its first token's offset).
   std::uint64_t document_end(std::uint64_t doc) const;
   // The document containing byte offset `byte_offset`.
   std::uint64_t document_of(std::uint64_t byte_offset) const;

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cstring>
 #include <filesystem>
 #include <limits>
@@ -87,7 +88,9 @@ void check_manifest_files(const std::string& dir, const Json& manifest, const Ve
   }
 }
 
-void check_documents(const Shard& shard, const VerifyOptions& options, VerifyReport& report) {
+// `vocab_size`: the manifest's (0 when there is none): every token id must be below it.
+void check_documents(const Shard& shard, std::uint64_t vocab_size, const VerifyOptions& options,
+                     VerifyReport& report) {
   const auto width = static_cast<std::uint64_t>(shard.token_width());
   const std::uint64_t size = shard.tokenized_bytes();
   {
@@ -95,7 +98,7 @@ void check_documents(const Shard& shard, const VerifyOptions& options, VerifyRep
     if (shard.n_documents() == 0) findings.add("no documents");
     std::uint64_t previous = 0;
     for (std::uint64_t doc = 0; doc < shard.n_documents(); ++doc) {
-      const std::uint64_t offset = shard.document_offset(doc);
+      const std::uint64_t offset = shard.raw_document_offset(doc);
       if (doc == 0 && offset != 0) findings.add("document 0 starts at byte {}, not 0", offset);
       if (doc > 0 && offset <= previous)
         findings.add("document {} starts at byte {}, not after document {} (byte {})", doc, offset, doc - 1,
@@ -113,11 +116,21 @@ void check_documents(const Shard& shard, const VerifyOptions& options, VerifyRep
   {
     Findings findings(report, "tokenized." + shard.name(), options.max_problems);
     std::uint64_t separators = 0;
-    for (std::uint64_t offset = 0; offset < size; offset += width)
-      separators += shard.token_at(offset) == shard.separator();
+    std::uint32_t max_id = 0;
+    for (std::uint64_t offset = 0; offset < size; offset += width) {
+      const std::uint32_t id = shard.token_at(offset);
+      if (id == shard.separator()) {
+        ++separators;
+      } else {
+        max_id = std::max(max_id, id);
+      }
+    }
     if (separators != shard.n_documents())
       findings.add("{} document separators, but offset.{} lists {} documents", separators, shard.name(),
                    shard.n_documents());
+    if (vocab_size > 0 && max_id >= vocab_size)
+      findings.add("holds token id {}, outside the vocabulary of {} ids that lmkit.json states", max_id,
+                   vocab_size);
   }
   if (shard.has_metadata()) {
     Findings findings(report, "metaoff." + shard.name(), options.max_problems);
@@ -129,6 +142,44 @@ void check_documents(const Shard& shard, const VerifyOptions& options, VerifyRep
       }
     }
   }
+}
+
+// The manifest's counts against the files: per shard its documents, positions, tokens and pointer
+// width; the vocabulary size against the token width, and the EOS against the vocabulary. Returns
+// the vocabulary size the token ids are then checked against (0 when it is itself wrong).
+std::uint64_t check_manifest_counts(const Index& index, VerifyReport& report) {
+  const Json& manifest = index.manifest();
+  Findings findings(report, "lmkit.json", 100);
+  const Json& shards = manifest["shards"];
+  for (std::size_t s = 0; s < index.shards().size() && s < shards.size(); ++s) {
+    const Shard& shard = index.shards()[s];
+    const Json& entry = shards[s];
+    auto expect = [&](const char* field, std::uint64_t actual, const std::string& source) {
+      if (!entry.contains(field)) return findings.add("shard {} states no \"{}\"", s, field);
+      const Json& stated = entry[field];
+      if (!stated.is_number_unsigned() || stated.get<std::uint64_t>() != actual)
+        findings.add("shard {} states {} {}, but {} has {}", s, field, json_text(stated), source, actual);
+    };
+    expect("documents", shard.n_documents(), "offset." + shard.name());
+    expect("positions", shard.n_positions(), "tokenized." + shard.name());
+    expect("tokens", shard.n_tokens(), "tokenized." + shard.name());
+    if (shard.pointer_width() != pointer_width_for(shard.tokenized_bytes()))
+      findings.add("shard {} states pointer_width {}, but {} bytes of tokens need {}", s,
+                   shard.pointer_width(), shard.tokenized_bytes(),
+                   pointer_width_for(shard.tokenized_bytes()));
+  }
+  const std::uint64_t separator = index.shards().front().separator();
+  const Json vocab = manifest.value("vocab_size", Json());
+  if (!vocab.is_number_unsigned() || vocab.get<std::uint64_t>() == 0 ||
+      vocab.get<std::uint64_t>() > separator + 1) {
+    findings.add("vocab_size {} is not between 1 and {} (the ids {}-byte tokens hold)", json_text(vocab),
+                 separator + 1, index.token_width());
+    return 0;
+  }
+  const std::uint64_t vocab_size = vocab.get<std::uint64_t>();
+  if (index.eos_token_id() && *index.eos_token_id() >= vocab_size)
+    findings.add("eos_token_id {} is outside the vocabulary of {} ids", *index.eos_token_id(), vocab_size);
+  return vocab_size;
 }
 
 // Full check: the table is a permutation of the token positions, and for every adjacent pair (a, b)
@@ -183,8 +234,11 @@ void check_order_sampled(const Shard& shard, const VerifyOptions& options, Verif
   const auto width = static_cast<std::uint64_t>(shard.token_width());
   const TokenText text{{shard.tokenized_data(), shard.tokenized_bytes()}, shard.token_width()};
   std::mt19937_64 rng(options.seed);
-  for (std::uint64_t i = 0; i < options.sample; ++i) {
-    const std::uint64_t r = rng() % (n - 1);
+  // A sample at least as large as the n - 1 pairs checks each pair once, in order.
+  const bool every_pair = options.sample >= n - 1;
+  const std::uint64_t pairs = every_pair ? n - 1 : options.sample;
+  for (std::uint64_t i = 0; i < pairs; ++i) {
+    const std::uint64_t r = every_pair ? i : rng() % (n - 1);
     const std::uint64_t a = shard.suffix(r), b = shard.suffix(r + 1);
     bool valid = true;
     for (auto [rank, offset] : {std::pair{r, a}, std::pair{r + 1, b}}) {
@@ -203,7 +257,7 @@ void check_order_sampled(const Shard& shard, const VerifyOptions& options, Verif
 }  // namespace
 
 VerifyReport verify_index(const std::string& dir, const VerifyOptions& options) {
-  if (!fs::is_directory(dir)) fail("{}: not a directory (expected an index directory)", dir);
+  check_index_directory(dir);
   VerifyReport report;
   report.full = options.sample == 0;
   const std::string manifest_path = (fs::path(dir) / "lmkit.json").string();
@@ -222,9 +276,10 @@ VerifyReport verify_index(const std::string& dir, const VerifyOptions& options) 
     report.problems.push_back(e.what());
     return report;
   }
+  const std::uint64_t vocab_size = index.has_manifest() ? check_manifest_counts(index, report) : 0;
   for (const Shard& shard : index.shards()) {
     ++report.shards;
-    check_documents(shard, options, report);
+    check_documents(shard, vocab_size, options, report);
     if (options.sample > 0) {
       check_order_sampled(shard, options, report);
     } else if (shard.n_positions() < std::numeric_limits<std::uint32_t>::max()) {

@@ -13,6 +13,11 @@ DocResult Engine::Core<T>::get_doc_by_ptr(std::size_t s, std::uint64_t ptr,
   const auto doc = shard.doc_of(ptr);
   // A rank may point at a document's separator; its window then starts with the document.
   const std::uint64_t needle = std::max(ptr, doc.begin);
+  if (needle > doc.end)
+    fail(
+        "{}: byte offset {} lies in no document (document {} ends at byte {}): the document offsets are "
+        "corrupt",
+        shard.name(), ptr, doc.local_ix, doc.end);
   const std::uint64_t before = (max_disp_len / 2) * W, after = ((max_disp_len + 1) / 2) * W;
   const std::uint64_t disp_begin = needle - doc.begin > before ? needle - before : doc.begin;
   const std::uint64_t disp_end = std::max(disp_begin, std::min(doc.end, needle + after));

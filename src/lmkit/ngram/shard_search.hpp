@@ -42,32 +42,16 @@ class ShardSearch {
   std::uint64_t doc_count() const { return doc_count_; }
   SaRange all() const { return {0, size()}; }
   const std::uint8_t* token_bytes() const { return tokens_; }
+  const std::string& name() const { return name_; }
 
-  // The byte offset into the token data of the suffix with this rank.
+  // The byte offset into the token data of the suffix with this rank. The table is untrusted input:
+  // an entry that is not a token position of the shard is an Error naming the shard and the rank,
+  // checked here, where it is read, by one predictable branch (not by a scan at open).
   std::uint64_t pointer(std::uint64_t rank) const {
-    const std::uint8_t* p = table_ + rank * pointer_width_;
-    switch (pointer_width_) {
-      case 4: {
-        std::uint32_t v;
-        std::memcpy(&v, p, 4);
-        return v;
-      }
-      case 5: {
-        std::uint32_t v;
-        std::memcpy(&v, p, 4);
-        return v | (std::uint64_t{p[4]} << 32);
-      }
-      case 8: {
-        std::uint64_t v;
-        std::memcpy(&v, p, 8);
-        return v;
-      }
-      default: {
-        std::uint64_t v = 0;
-        for (unsigned i = 0; i < pointer_width_; ++i) v |= std::uint64_t{p[i]} << (8 * i);
-        return v;
-      }
-    }
+    const std::uint64_t v = raw_pointer(rank);
+    if (v >= tokens_bytes_ || v % sizeof(T) != 0) [[unlikely]]
+      bad_pointer(rank, v);
+    return v;
   }
 
   void prefetch_rank(std::uint64_t rank) const { __builtin_prefetch(table_ + rank * pointer_width_); }
@@ -167,10 +151,14 @@ class ShardSearch {
     std::uint64_t begin;
     std::uint64_t end;
   };
+  // offset.S is untrusted too: an entry past the token data, off the token grid, or not after the
+  // previous one is an Error naming the shard and the document.
   std::uint64_t doc_offset(std::uint64_t local_ix) const {
     if (local_ix >= doc_count_) return tokens_bytes_;
     std::uint64_t v;
     std::memcpy(&v, offsets_ + local_ix * 8, 8);
+    if (v >= tokens_bytes_ || v % sizeof(T) != 0) [[unlikely]]
+      bad_doc_offset(local_ix, v, "is not a token position of the token data");
     return v;
   }
   DocSpan doc_of(std::uint64_t ptr) const {
@@ -186,7 +174,10 @@ class ShardSearch {
     return doc_span(lo);
   }
   DocSpan doc_span(std::uint64_t local_ix) const {
-    return {local_ix, doc_offset(local_ix) + sizeof(T), doc_offset(local_ix + 1)};
+    const std::uint64_t begin = doc_offset(local_ix) + sizeof(T), end = doc_offset(local_ix + 1);
+    if (end < begin) [[unlikely]]
+      bad_doc_offset(local_ix + 1, end, "is not after the previous document's separator");
+    return {local_ix, begin, end};
   }
   std::string doc_metadata(std::uint64_t local_ix) const {
     if (metadata_.empty() || metaoff_ == nullptr) return {};
@@ -202,6 +193,43 @@ class ShardSearch {
   }
 
  private:
+  std::uint64_t raw_pointer(std::uint64_t rank) const {
+    const std::uint8_t* p = table_ + rank * pointer_width_;
+    switch (pointer_width_) {
+      case 4: {
+        std::uint32_t v;
+        std::memcpy(&v, p, 4);
+        return v;
+      }
+      case 5: {
+        std::uint32_t v;
+        std::memcpy(&v, p, 4);
+        return v | (std::uint64_t{p[4]} << 32);
+      }
+      case 8: {
+        std::uint64_t v;
+        std::memcpy(&v, p, 8);
+        return v;
+      }
+      default: {
+        std::uint64_t v = 0;
+        for (unsigned i = 0; i < pointer_width_; ++i) v |= std::uint64_t{p[i]} << (8 * i);
+        return v;
+      }
+    }
+  }
+  [[noreturn, gnu::cold, gnu::noinline]] void bad_pointer(std::uint64_t rank, std::uint64_t v) const {
+    fail(
+        "{}: suffix array entry {} (table rank {}) is not a token position of the {}-byte token data: "
+        "the index is corrupt (run `index verify`)",
+        name_, v, rank, tokens_bytes_);
+  }
+  [[noreturn, gnu::cold, gnu::noinline]] void bad_doc_offset(std::uint64_t local_ix, std::uint64_t v,
+                                                             const char* problem) const {
+    fail("{}: document offset {} of document {} {}: the index is corrupt (run `index verify`)", name_, v,
+         local_ix, problem);
+  }
+
   const std::uint8_t* tokens_;
   std::uint64_t tokens_bytes_;
   const std::uint8_t* table_;
