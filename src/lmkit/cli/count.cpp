@@ -13,15 +13,16 @@ namespace lmkit::cli {
 
 namespace {
 
-void print_doc(const ngram::OpenedIndex& idx, const Json& d) {
-  fmt::print("document {} ({} tokens){}\n", d["doc_ix"].get<std::uint64_t>(),
-             d["doc_len"].get<std::uint64_t>(),
-             d["metadata"].get<std::string>().empty() ? "" : " " + d["metadata"].get<std::string>());
+std::string format_doc(const ngram::OpenedIndex& idx, const Json& d) {
+  std::string out = fmt::format(
+      "document {} ({} tokens){}\n", d["doc_ix"].get<std::uint64_t>(), d["doc_len"].get<std::uint64_t>(),
+      d["metadata"].get<std::string>().empty() ? "" : " " + d["metadata"].get<std::string>());
   if (d.contains("text") && d["text"].is_string()) {
-    fmt::print("  {}\n", d["text"].get<std::string>());
+    out += fmt::format("  {}\n", d["text"].get<std::string>());
   } else {
-    fmt::print("  {}\n", show_ids(idx, d["token_ids"]));
+    out += fmt::format("  {}\n", show_ids(idx, d["token_ids"]));
   }
+  return out;
 }
 
 struct NtdFlags {
@@ -64,16 +65,17 @@ const bool registered = register_command("count", [](CLI::App& app) {
     o->add_index(sub);
     o->add_query(sub, "The prompt");
     sub->add_option("--max-support", flags->max_support, "Sample when the prompt occurs more often")
-        ->capture_default_str();
+        ->capture_default_str()
+        ->check(non_negative);
     sub->add_flag("--exact", flags->exact, "Always count every occurrence");
-    sub->add_option("--top", flags->top, "Tokens to print")->capture_default_str();
+    sub->add_option("--top", flags->top, "Tokens to print")->capture_default_str()->check(non_negative);
     sub->callback([o, flags] {
       const auto idx = o->open();
       const auto r =
           ngram::QueryService(*idx->engine, idx->tokenizer.get())
               .answer(o->request("ntd", {{"max_support", flags->max_support}, {"exact", flags->exact}}));
       if (o->json) return fmt::print("{}\n", json_text(r));
-      print_ntd(*idx, r, flags->top);
+      fmt::print("{}", format_ntd(*idx, r, flags->top));
     });
   }
   {
@@ -84,17 +86,21 @@ const bool registered = register_command("count", [](CLI::App& app) {
     o->add_index(sub);
     o->add_query(sub, "The sequence");
     sub->add_option("--maxnum", *maxnum, "Documents to show (evenly spaced over all matches)")
-        ->capture_default_str();
+        ->capture_default_str()
+        ->check(non_negative);
     sub->add_option("--max-disp-len", *max_disp_len, "Tokens of each document to show")
-        ->capture_default_str();
+        ->capture_default_str()
+        ->check(non_negative);
     sub->callback([o, maxnum, max_disp_len] {
       const auto idx = o->open();
       const auto r =
           ngram::QueryService(*idx->engine, idx->tokenizer.get())
               .answer(o->request("search_docs", {{"maxnum", *maxnum}, {"max_disp_len", *max_disp_len}}));
       if (o->json) return fmt::print("{}\n", json_text(r));
-      fmt::print("{} occurrences of {}\n", r["cnt"].get<std::uint64_t>(), show_ids(*idx, r["token_ids"]));
-      for (const auto& d : r["documents"]) print_doc(*idx, d);
+      std::string out = fmt::format("{} occurrences of {}\n", r["cnt"].get<std::uint64_t>(),
+                                    show_ids(*idx, r["token_ids"]));
+      for (const auto& d : r["documents"]) out += format_doc(*idx, d);
+      fmt::print("{}", out);
     });
   }
 });

@@ -6,6 +6,7 @@
 
 #include "lmkit/cli/command.hpp"
 #include "lmkit/cli/corpus_options.hpp"
+#include "lmkit/cli/index_query.hpp"
 #include "lmkit/index/builder.hpp"
 #include "lmkit/index/index.hpp"
 #include "lmkit/index/verify.hpp"
@@ -148,7 +149,8 @@ const bool registered = register_command("index", [](CLI::App& app) {
   b->add_option("--tokenizer", build->tokenizer_spec, "bytes, gpt2, or a tokenizer file / directory")
       ->required();
   b->add_option("--out", build->out, "The index directory to create (must not exist)")->required();
-  b->add_option("--max-shard-tokens", build->max_shard_tokens, "Token positions per shard (0: no limit)");
+  b->add_option("--max-shard-tokens", build->max_shard_tokens, "Token positions per shard (0: no limit)")
+      ->check(non_negative);
   b->add_option("--mem", build->mem_gib,
                 "Memory budget in GiB for one shard (sizes the shards; 0: no limit)");
   b->add_option("--token-width", build->token_width,
@@ -170,8 +172,8 @@ const bool registered = register_command("index", [](CLI::App& app) {
   auto verify_json = std::make_shared<bool>(false);
   auto* v = index->add_subcommand("verify", "Check an index's checksums, structure and suffix order");
   v->add_option("dir", *verify_dir, "Index directory")->required();
-  v->add_option("--sample", *verify_sample,
-                "Check this many random adjacent suffix pairs per shard (0: all)");
+  v->add_option("--sample", *verify_sample, "Check this many random adjacent suffix pairs per shard (0: all)")
+      ->check(non_negative);
   v->add_flag("--json", *verify_json, "Print one JSON document");
   v->callback(
       [verify_dir, verify_sample, verify_json] { run_verify(*verify_dir, *verify_sample, *verify_json); });

@@ -16,6 +16,13 @@
 
 namespace lmkit::cli {
 
+// Refuses a negative number for an unsigned option (CLI11 would wrap "-5" to 2^64 - 5).
+inline const CLI::Validator non_negative(
+    [](std::string& value) -> std::string {
+      return value.find('-') == std::string::npos ? "" : "must not be negative, got " + value;
+    },
+    "NONNEGATIVE", "non_negative");
+
 struct IndexQueryOptions {
   std::string index_dir;
   std::string tokenizer;  // overrides the manifest's
@@ -27,11 +34,13 @@ struct IndexQueryOptions {
   void add_index(CLI::App* sub) {
     sub->add_option("--index", index_dir, "Index directory (Infini-gram layout)")->required();
     sub->add_option("--tokenizer", tokenizer, "Tokenizer spec, overriding the index manifest's");
-    sub->add_option("--eos", eos, "EOS token id, overriding the index manifest's");
+    sub->add_option("--eos", eos, "EOS token id, overriding the index manifest's")->check(non_negative);
   }
   void add_query(CLI::App* sub, const std::string& what) {
     sub->add_option("text", text, what + " as text (tokenized with the index's tokenizer)");
-    sub->add_option("--ids", ids, what + " as token ids (comma-separated)")->delimiter(',');
+    sub->add_option("--ids", ids, what + " as token ids (comma-separated)")
+        ->delimiter(',')
+        ->check(non_negative);
     sub->add_flag("--json", json, "Print the JSON response of `lmkit query`");
   }
   std::unique_ptr<ngram::OpenedIndex> open() const { return ngram::open_index(index_dir, tokenizer, eos); }
@@ -48,9 +57,10 @@ struct IndexQueryOptions {
   }
 };
 
-// A token for display: the tokenizer's piece, or #id.
+// A token for display: the tokenizer's piece quoted (bytes that split a character as \xNN), or #id.
 inline std::string show_token(const ngram::OpenedIndex& idx, std::uint32_t id) {
-  if (idx.tokenizer && id < idx.tokenizer->vocab_size()) return Json(idx.tokenizer->decode({&id, 1})).dump();
+  if (idx.tokenizer && id < idx.tokenizer->vocab_size())
+    return ngram::quote_token(idx.tokenizer->decode({&id, 1}));
   return "#" + std::to_string(id);
 }
 
@@ -66,18 +76,21 @@ inline std::string show_prob(const Json& r) {
                      r["prompt_cnt"].get<std::uint64_t>(), r["prob"].get<double>());
 }
 
-// Prints a next-token distribution, most frequent first.
-inline void print_ntd(const ngram::OpenedIndex& idx, const Json& r, std::size_t top) {
+// A next-token distribution for people, most frequent first (built whole, then printed: an error
+// never leaves half of it on stdout).
+inline std::string format_ntd(const ngram::OpenedIndex& idx, const Json& r, std::size_t top) {
   std::vector<std::pair<std::uint64_t, std::uint32_t>> rows;
   for (const auto& [id, e] : r["result_by_token_id"].items())
     rows.emplace_back(e["cont_cnt"].get<std::uint64_t>(), static_cast<std::uint32_t>(std::stoul(id)));
   std::sort(rows.begin(), rows.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
-  fmt::print("prompt_cnt {}{}, {} distinct next tokens\n", r["prompt_cnt"].get<std::uint64_t>(),
-             r["approx"].get<bool>() ? " (counts estimated by sampling)" : "", rows.size());
+  std::string out =
+      fmt::format("prompt_cnt {}{}, {} distinct next tokens\n", r["prompt_cnt"].get<std::uint64_t>(),
+                  r["approx"].get<bool>() ? " (counts estimated by sampling)" : "", rows.size());
   for (std::size_t i = 0; i < rows.size() && i < top; ++i)
-    fmt::print("{:>12} {:>10.6f}  {}\n", rows[i].first,
-               static_cast<double>(rows[i].first) / r["prompt_cnt"].get<double>(),
-               show_token(idx, rows[i].second));
+    out += fmt::format("{:>12} {:>10.6f}  {}\n", rows[i].first,
+                       static_cast<double>(rows[i].first) / r["prompt_cnt"].get<double>(),
+                       show_token(idx, rows[i].second));
+  return out;
 }
 
 }  // namespace lmkit::cli

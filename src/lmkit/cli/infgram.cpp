@@ -3,14 +3,13 @@
 // before it, in O(log N) per token (Engine::score).
 #include <chrono>
 #include <cmath>
-#include <fstream>
 #include <memory>
-#include <sstream>
 
 #include <fmt/format.h>
 
 #include "lmkit/cli/command.hpp"
 #include "lmkit/cli/index_query.hpp"
+#include "lmkit/text/input_stream.hpp"
 #include "lmkit/util/error.hpp"
 
 namespace lmkit::cli {
@@ -33,19 +32,22 @@ std::vector<std::vector<std::uint32_t>> documents_to_score(const IndexQueryOptio
   if (!o.ids.empty()) {
     docs.push_back(o.ids);
   } else if (!s.file.empty()) {
-    std::ifstream in(s.file, std::ios::binary);
-    if (!in) fail("{}: cannot read: {}", s.file, errno_message(errno));
-    if (s.file.ends_with(".jsonl")) {
+    // Decompressed by content (.gz, .zst), "-" for stdin; .jsonl (or .jsonl.gz, .jsonl.zst): a
+    // "text" field per line.
+    text::InputStream in(s.file);
+    const bool jsonl =
+        s.file.ends_with(".jsonl") || s.file.ends_with(".jsonl.gz") || s.file.ends_with(".jsonl.zst");
+    if (jsonl) {
       std::string line;
-      for (std::size_t n = 1; std::getline(in, line); ++n) {
+      for (std::size_t n = 1; in.read_line(line); ++n) {
         if (line.empty()) continue;
-        const auto where = fmt::format("{}:{}", s.file, n);
+        const auto where = fmt::format("{}:{}", in.name(), n);
         docs.push_back(encode(json_get<std::string>(parse_json(line, where), "text", where), where));
       }
     } else {
-      std::stringstream text;
-      text << in.rdbuf();
-      docs.push_back(encode(text.str(), s.file));
+      std::string text;
+      in.read_all(text);
+      docs.push_back(encode(text, in.name()));
     }
   } else {
     docs.push_back(encode(o.text, "query"));
@@ -138,15 +140,15 @@ const bool registered = register_command("infgram", [](CLI::App& app) {
     o->add_index(sub);
     o->add_query(sub, "The prompt");
     sub->add_option("--max-support", *max_support, "Sample when the suffix occurs more often")
-        ->capture_default_str();
-    sub->add_option("--top", *top, "Tokens to print")->capture_default_str();
+        ->capture_default_str()
+        ->check(non_negative);
+    sub->add_option("--top", *top, "Tokens to print")->capture_default_str()->check(non_negative);
     sub->callback([o, max_support, top] {
       const auto idx = o->open();
       const auto r = ngram::QueryService(*idx->engine, idx->tokenizer.get())
                          .answer(o->request("infgram_ntd", {{"max_support", *max_support}}));
       if (o->json) return fmt::print("{}\n", json_text(r));
-      fmt::print("suffix_len {}\n", r["suffix_len"].get<std::size_t>());
-      print_ntd(*idx, r, *top);
+      fmt::print("suffix_len {}\n{}", r["suffix_len"].get<std::size_t>(), format_ntd(*idx, r, *top));
     });
   }
   {
@@ -156,8 +158,10 @@ const bool registered = register_command("infgram", [](CLI::App& app) {
         infgram->add_subcommand("score", "P∞ of every token of a document given the tokens before it");
     o->add_index(sub);
     o->add_query(sub, "The document");
-    sub->add_option("--file", s->file,
-                    "Score this file: plain text (one document) or .jsonl (\"text\" per line)");
+    sub->add_option(
+        "--file", s->file,
+        "Score this file ('-': stdin; .gz / .zst decompressed): plain text (one document) or .jsonl "
+        "(\"text\" per line)");
     sub->add_flag("--per-token", s->per_token, "Print every token's P∞, counts and suffix_len");
     sub->callback([o, s] { score_command(*o, *s); });
   }

@@ -1,8 +1,11 @@
 #include "lmkit/ngram/query_api.hpp"
 
+#include <cerrno>
 #include <chrono>
+#include <cstdio>
 #include <limits>
 
+#include "lmkit/text/utf8.hpp"
 #include "lmkit/util/error.hpp"
 
 namespace lmkit::ngram {
@@ -14,28 +17,27 @@ std::uint64_t get_uint(const Json& request, const char* key, std::uint64_t fallb
                        std::uint64_t hi) {
   const auto it = request.find(key);
   if (it == request.end() || it->is_null()) return fallback;
-  if (!it->is_number_unsigned())
-    fail("request: field \"{}\" must be a non-negative integer, got {}", key, it->dump());
+  if (!it->is_number_unsigned()) invalid_argument(key, json_text(*it), "must be a non-negative integer");
   const auto v = it->get<std::uint64_t>();
-  if (v < lo || v > hi) fail("request: field \"{}\" is {}, outside [{}, {}]", key, v, lo, hi);
+  if (v < lo || v > hi) invalid_argument(key, v, "must be within [{}, {}]", lo, hi);
   return v;
 }
 
 bool get_bool(const Json& request, const char* key, bool fallback) {
   const auto it = request.find(key);
   if (it == request.end() || it->is_null()) return fallback;
-  if (!it->is_boolean()) fail("request: field \"{}\" must be true or false, got {}", key, it->dump());
+  if (!it->is_boolean()) invalid_argument(key, json_text(*it), "must be true or false");
   return it->get<bool>();
 }
 
 std::vector<std::uint32_t> ids_from_json(const Json& array, const std::string& where) {
-  if (!array.is_array()) fail("request: {} must be an array of token ids, got {}", where, array.dump());
+  if (!array.is_array()) fail("request: {} must be an array of token ids, got {}", where, json_text(array));
   std::vector<std::uint32_t> ids;
   ids.reserve(array.size());
   for (std::size_t i = 0; i < array.size(); ++i) {
     const auto& v = array[i];
     if (!v.is_number_unsigned() || v.get<std::uint64_t>() > std::numeric_limits<std::uint32_t>::max())
-      fail("request: {}[{}] is not a token id: {}", where, i, v.dump());
+      fail("request: {}[{}] is not a token id: {}", where, i, json_text(v));
     ids.push_back(static_cast<std::uint32_t>(v.get<std::uint64_t>()));
   }
   return ids;
@@ -71,12 +73,18 @@ std::vector<std::uint32_t> QueryService::query_tokens(const Json& request, bool 
     fail("request: give the query as \"query\" (text) or \"query_ids\" (token ids)");
   }
   if (need_one && ids.empty()) fail("request: the query is empty; this query type needs at least one token");
+  check_length(ids, "the query");
   if (tokenizer_ != nullptr)
     for (std::size_t i = 0; i < ids.size(); ++i)
       if (ids[i] >= tokenizer_->vocab_size() && ids[i] != engine_.separator_id())
         fail("request: token id {} at position {} is outside the tokenizer's vocabulary of {}", ids[i], i,
              tokenizer_->vocab_size());
   return ids;
+}
+
+void QueryService::check_length(const std::vector<std::uint32_t>& ids, const std::string& what) const {
+  if (ids.size() > limits_.max_query_tokens)
+    fail("request: {} has {} tokens; at most {} are allowed", what, ids.size(), limits_.max_query_tokens);
 }
 
 Cnf QueryService::query_cnf(const Json& request) const {
@@ -107,8 +115,10 @@ Cnf QueryService::query_cnf(const Json& request) const {
     if (cnf[c].size() > limits_.max_terms)
       fail("request: CNF clause {} has {} terms; at most {} are allowed", c, cnf[c].size(),
            limits_.max_terms);
-    for (std::size_t t = 0; t < cnf[c].size(); ++t)
+    for (std::size_t t = 0; t < cnf[c].size(); ++t) {
       if (cnf[c][t].empty()) fail("request: CNF clause {} term {} is empty", c, t);
+      check_length(cnf[c][t], fmt::format("CNF clause {} term {}", c, t));
+    }
   }
   return cnf;
 }
@@ -237,14 +247,99 @@ Json QueryService::answer(const Json& request) const {
 }
 
 std::string QueryService::answer_line(std::string_view line) const {
+  // json_text, never dump(): a message may quote bytes of the request that are not UTF-8.
+  auto error = [](const std::string& message) { return json_text(Json{{"error", message}}); };
+  if (line.size() > limits_.max_request_bytes) return too_long_reply(line.size());
   try {
     return json_text(answer(parse_json(line, "request")));
+  } catch (const InvalidArgument& e) {
+    return error(fmt::format("request: field \"{}\" = {}: {}", e.field(), e.value(), e.problem()));
   } catch (const Error& e) {
-    return Json{{"error", e.what()}}.dump();
+    return error(e.what());
   } catch (const Json::exception& e) {
-    return Json{{"error", std::string("request: ") + e.what()}}.dump();
+    return error(std::string("request: ") + e.what());
   } catch (const std::bad_alloc&) {
-    return Json{{"error", "request: out of memory"}}.dump();
+    return error("request: out of memory");
+  }
+}
+
+std::string QueryService::too_long_reply(std::uint64_t bytes) const {
+  return json_text(Json{{"error", fmt::format("request: the line has {} bytes; at most {} are allowed", bytes,
+                                              limits_.max_request_bytes)}});
+}
+
+std::string quote_token(std::string_view bytes) {
+  std::string out = "\"";
+  for (std::size_t i = 0; i < bytes.size();) {
+    const auto c = static_cast<unsigned char>(bytes[i]);
+    const std::size_t n = text::utf8_sequence_length(bytes, i);
+    if (n > 1) {
+      out.append(bytes.substr(i, n));
+      i += n;
+      continue;
+    }
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += static_cast<char>(c);
+    } else if (c == '\n') {
+      out += "\\n";
+    } else if (c == '\t') {
+      out += "\\t";
+    } else if (c == '\r') {
+      out += "\\r";
+    } else if (n == 0 || c < 0x20 || c == 0x7F) {
+      out += fmt::format("\\x{:02x}", c);
+    } else {
+      out += static_cast<char>(c);
+    }
+    ++i;
+  }
+  return out + '"';
+}
+
+RequestLine read_request_line(std::FILE* in, std::size_t max_bytes, std::string& line) {
+  line.clear();
+  RequestLine result;
+  result.status = RequestLine::ok;
+  for (;;) {
+    const int c = getc_unlocked(in);
+    if (c == EOF) {
+      if (std::ferror(in)) fail("<stdin>: cannot read the requests: {}", errno_message(errno));
+      if (result.bytes == 0) result.status = RequestLine::end;
+      return result;
+    }
+    if (c == '\n') return result;
+    if (++result.bytes > max_bytes) {
+      if (result.status != RequestLine::too_long) {
+        result.status = RequestLine::too_long;
+        line.clear();
+        line.shrink_to_fit();
+      }
+    } else {
+      line.push_back(static_cast<char>(c));
+    }
+  }
+}
+
+std::uint64_t QueryService::serve(std::FILE* in, std::FILE* out) const {
+  std::string line;
+  std::uint64_t replies = 0;
+  for (;;) {
+    const RequestLine request = read_request_line(in, limits_.max_request_bytes, line);
+    if (request.status == RequestLine::end) return replies;
+    std::string reply;
+    if (request.status == RequestLine::too_long) {
+      reply = too_long_reply(request.bytes);
+    } else if (line.find_first_not_of(" \t\r") == std::string::npos) {
+      continue;
+    } else {
+      reply = answer_line(line);
+    }
+    reply.push_back('\n');
+    if (std::fwrite(reply.data(), 1, reply.size(), out) != reply.size() || std::fflush(out) != 0 ||
+        std::ferror(out))
+      fail("<stdout>: cannot write reply {}: {}", replies + 1, errno_message(errno));
+    ++replies;
   }
 }
 
