@@ -170,6 +170,16 @@ TEST(Corpus, BadInputStopsWithFileAndLine) {
   EXPECT_NE(message.find("nothing-here.txt: no such file or directory"), std::string::npos) << message;
 }
 
+// Found by the corpus fuzz target: nlohmann reports a number beyond a double's range as out_of_range,
+// not parse_error, and that bare exception escaped the reader without the file and line.
+TEST(Corpus, NumberTooLargeForADoubleIsAnInvalidJsonLine) {
+  TempDir dir;
+  const auto path = dir.write("big.jsonl", "{\"text\": \"ok\"}\n{\"text\": \"x\", \"n\": 1e309}\n");
+  const auto message = read_error({path});
+  EXPECT_NE(message.find(path + ":2: invalid JSON"), std::string::npos) << message;
+  EXPECT_NE(message.find("1e309"), std::string::npos) << message;
+}
+
 TEST(Corpus, SkipBadContinuesAndCounts) {
   TempDir dir;
   auto path =

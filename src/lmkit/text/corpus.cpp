@@ -136,8 +136,9 @@ bool CorpusReader::parse_jsonl_line(std::string& line, std::uint64_t line_number
   Json object;
   try {
     object = Json::parse(line);
-  } catch (const Json::parse_error& e) {
-    // e.what() starts with "[json.exception.parse_error.101] "; keep what follows.
+  } catch (const Json::exception& e) {
+    // A syntax error, or a number too large for a double (out_of_range.406, "1e309"). e.what() starts
+    // with "[json.exception.parse_error.101] "; keep what follows.
     std::string_view message = e.what();
     if (auto bracket = message.find("] "); bracket != std::string_view::npos)
       message.remove_prefix(bracket + 2);
