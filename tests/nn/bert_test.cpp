@@ -94,6 +94,41 @@ TEST(Bert, SavedDirectoryLoadsBackIdentically) {
   std::filesystem::remove_all(dir);
 }
 
+// config.json's sizes are read as written and compared with model.safetensors before allocation.
+TEST(Bert, AbsurdConfigSizesAreRefusedWithTheValueAsWritten) {
+  auto dir = std::filesystem::temp_directory_path() / ("lmkit-bert-limits-" + std::to_string(getpid()));
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  save_bert_dir(BertModel(tiny_config()), dir.string(), "", {"a", "b", "c"});
+  const std::string path = (dir / "config.json").string();
+  const Json config = read_json_file(path);
+  auto error_with = [&](const char* key, const Json& value) -> std::string {
+    Json changed = config;
+    changed[key] = value;
+    write_json_file(path, changed);
+    try {
+      load_bert_dir(dir.string());
+    } catch (const Error& e) {
+      return e.what();
+    }
+    return "accepted";
+  };
+  auto has = [](const std::string& message, const std::string& part) {
+    return message.find(part) != std::string::npos;
+  };
+  std::string m = error_with("num_hidden_layers", -1);
+  EXPECT_TRUE(has(m, path + ": field \"num_hidden_layers\" is -1; expected an integer from 1 to 1024")) << m;
+  m = error_with("num_hidden_layers", 1000);
+  EXPECT_TRUE(has(m, "num_hidden_layers is 1000 but")) << m;
+  m = error_with("max_position_embeddings", std::uint64_t{1} << 40);
+  EXPECT_TRUE(has(m, "\"max_position_embeddings\" is 1099511627776;")) << m;
+  m = error_with("intermediate_size", 200000);
+  EXPECT_TRUE(has(m, "intermediate_size is 200000 but")) << m;
+  m = error_with("hidden_size", "64");
+  EXPECT_TRUE(has(m, "\"hidden_size\" is \"64\" (a string)")) << m;
+  std::filesystem::remove_all(dir);
+}
+
 TEST(Bert, RejectsBadInputs) {
   BertModel model(tiny_config());
   Batch b;

@@ -179,5 +179,46 @@ TEST_F(HfBart, BadConfigsAreRefusedWithTheirKey) {
   EXPECT_THROW(load_seq2seq_dir(dir()), Error);
 }
 
+// Sizes and token ids are read as written: 10^12 is not truncated to 32 bits, -1 not wrapped, and a
+// size the weights do not have is refused before the model is allocated.
+TEST_F(HfBart, AbsurdFieldsAreRefusedWithTheValueAsWritten) {
+  Seq2SeqModel model(bart_config());
+  save_seq2seq_dir(model, dir(), "");
+  const std::string path = dir() + "/config.json";
+  Json config = read_json_file(path);
+  config.erase("decoder_ffn_dim");  // it defaults to encoder_ffn_dim
+  auto error_with = [&](const char* key, const Json& value) -> std::string {
+    Json changed = config;
+    changed[key] = value;
+    write_json_file(path, changed);
+    try {
+      load_seq2seq_dir(dir());
+    } catch (const Error& e) {
+      return e.what();
+    }
+    return "accepted";
+  };
+  auto has = [](const std::string& message, const std::string& part) {
+    return message.find(part) != std::string::npos;
+  };
+  std::string m = error_with("eos_token_id", 1000000000000);
+  EXPECT_TRUE(has(m, path + ": field \"eos_token_id\" is 1000000000000; expected an integer from 0 to")) << m;
+  m = error_with("d_model", -128);
+  EXPECT_TRUE(has(m, "field \"d_model\" is -128;")) << m;
+  m = error_with("encoder_layers", 1e9);
+  EXPECT_TRUE(has(m, "field \"encoder_layers\" is 1000000000.0;")) << m;
+  m = error_with("decoder_layers", 500);
+  EXPECT_TRUE(has(m, "decoder_layers is 500 but " + dir() + "/model.safetensors holds 1 layer")) << m;
+  m = error_with("max_position_embeddings", std::uint64_t{1} << 40);
+  EXPECT_TRUE(has(m, "\"max_position_embeddings\" is 1099511627776;")) << m;
+  m = error_with("max_position_embeddings", 100000);
+  EXPECT_TRUE(has(m, "has shape (12, 8), the config needs (100002, 8)")) << m;
+  m = error_with("encoder_ffn_dim", 100000);
+  EXPECT_TRUE(has(m, "encoder_ffn_dim is 100000 but")) << m;
+  m = error_with("vocab_size", "15");
+  EXPECT_TRUE(has(m, "field \"vocab_size\" is \"15\" (a string)")) << m;
+  EXPECT_EQ(error_with("eos_token_id", 2), "accepted");
+}
+
 }  // namespace
 }  // namespace lmkit::nn

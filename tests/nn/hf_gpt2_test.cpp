@@ -110,5 +110,64 @@ TEST_F(ModelDir, RejectsMismatchedShapesMissingTensorsAndUnknownActivations) {
   EXPECT_THAT(error_with(no_heads), HasSubstr("missing field \"n_head\""));
 }
 
+// Absurd sizes in config.json are errors naming the file, the field and the value as written, found
+// before anything is allocated (n_layer 1e9 used to grow memory without bound, n_positions 2^40 to
+// abort in the allocator, -1 to wrap to 2^64 - 1).
+TEST_F(ModelDir, AbsurdSizesAreRefusedBeforeAllocationWithTheValueAsWritten) {
+  using ::testing::HasSubstr;
+  GptConfig c{.n_layer = 1, .n_head = 2, .n_embd = 4, .n_ctx = 3, .vocab_size = 5};
+  save_gpt2_dir(GptModel(c), dir(), "");
+  const Json config = read_json_file(dir() + "/config.json");
+  const std::string path = dir() + "/config.json";
+  auto error_with = [&](const char* key, const Json& value) -> std::string {
+    Json changed = config;
+    changed[key] = value;
+    write_json_file(path, changed);
+    try {
+      load_gpt2_dir(dir());
+    } catch (const Error& e) {
+      return e.what();
+    }
+    return "accepted";
+  };
+  EXPECT_THAT(error_with("n_layer", -1), HasSubstr(path + ": field \"n_layer\" is -1; expected an integer"));
+  EXPECT_THAT(error_with("n_layer", 1e9),
+              HasSubstr("field \"n_layer\" is 1000000000.0; expected an integer"));
+  EXPECT_THAT(error_with("n_layer", 1000), HasSubstr(path + ": n_layer is 1000 but"));
+  EXPECT_THAT(error_with("n_layer", 1000),
+              HasSubstr("holds 1 layer (missing tensor \"transformer.h.1.ln_1.weight\")"));
+  EXPECT_THAT(error_with("n_positions", std::uint64_t{1} << 40),
+              HasSubstr("\"n_positions\" is 1099511627776"));
+  EXPECT_THAT(error_with("n_positions", 1000),
+              HasSubstr("n_positions is 1000 but " + dir() +
+                        "/model.safetensors tensor \"transformer.wpe.weight\" "
+                        "has shape (3, 4), the config needs (1000, 4)"));
+  EXPECT_THAT(error_with("n_embd", -128), HasSubstr("\"n_embd\" is -128;"));
+  EXPECT_THAT(error_with("n_head", -2), HasSubstr("\"n_head\" is -2;"));
+  EXPECT_THAT(error_with("n_head", "2"), HasSubstr("\"n_head\" is \"2\" (a string)"));
+  EXPECT_THAT(error_with("n_embd", 2.5), HasSubstr("\"n_embd\" is 2.5;"));
+  EXPECT_THAT(error_with("vocab_size", 4000000000u), HasSubstr("\"vocab_size\" is 4000000000;"));
+  EXPECT_THAT(error_with("layer_norm_epsilon", "small"), HasSubstr("\"layer_norm_epsilon\" is \"small\""));
+  // A sinusoidal model has no position table to compare: n_ctx is bounded by the stated maximum.
+  Json sinusoidal = config;
+  sinusoidal["lmkit"]["position"] = "sinusoidal";
+  sinusoidal["n_positions"] = 2000000;
+  write_json_file(path, sinusoidal);
+  try {
+    load_gpt2_dir(dir());
+    FAIL() << "n_positions 2000000 loaded";
+  } catch (const Error& e) {
+    EXPECT_THAT(e.what(), HasSubstr("\"n_positions\" is 2000000; expected an integer from 1 to 1048576"));
+  }
+}
+
+TEST(GptConfig, ParameterCountSaturatesInsteadOfWrapping) {
+  GptConfig c{.n_layer = 12, .n_head = 12, .n_embd = 768, .n_ctx = 1024, .vocab_size = 50257};
+  EXPECT_EQ(c.n_parameters(), 124439808u);  // GPT-2 small, as transformers counts it
+  c.n_embd = std::size_t{1} << 40;
+  EXPECT_EQ(c.n_parameters(), std::numeric_limits<std::size_t>::max());
+  EXPECT_THROW(c.validate("cfg"), Error);
+}
+
 }  // namespace
 }  // namespace lmkit::nn

@@ -6,9 +6,11 @@
 #include <set>
 
 #include "lmkit/nn/hf_parameters.hpp"
+#include "lmkit/nn/model_limits.hpp"
 #include "lmkit/nn/safetensors.hpp"
 #include "lmkit/tensor/tensor.hpp"
 #include "lmkit/util/error.hpp"
+#include "lmkit/util/json_fields.hpp"
 
 namespace lmkit::nn {
 
@@ -25,6 +27,12 @@ const std::pair<const char*, const char*> encoder_layer_names[] = {
     {"output.dense.", "fc2."},
     {"output.LayerNorm.", "final_layer_norm."},
 };
+
+// A token id of config.json: 0 to 2^31 - 1, shown as written when it is not.
+std::int32_t token_id(const Json& json, std::string_view key, std::int64_t fallback,
+                      const std::string& context) {
+  return static_cast<std::int32_t>(json_int_or(json, key, fallback, context, 0, INT32_MAX));
+}
 
 std::string position_name(PositionKind kind) {
   return kind == PositionKind::learned ? "learned" : "sinusoidal";
@@ -100,26 +108,26 @@ Json seq2seq_config_json(const Seq2SeqConfig& c, const std::string& tokenizer_sp
 
 Seq2SeqConfig seq2seq_config_from_json(const Json& json, const std::string& context) {
   Seq2SeqConfig c;
-  c.n_embd = json_get<std::size_t>(json, "d_model", context);
-  c.n_encoder_layer = json_get<std::size_t>(json, "encoder_layers", context);
-  c.n_decoder_layer = json_get<std::size_t>(json, "decoder_layers", context);
-  c.n_head = json_get<std::size_t>(json, "encoder_attention_heads", context);
-  if (json_get_or<std::size_t>(json, "decoder_attention_heads", c.n_head, context) != c.n_head)
+  c.n_embd = json_uint(json, "d_model", context, 1, max_model_width);
+  c.n_encoder_layer = json_uint(json, "encoder_layers", context, 1, max_model_layers);
+  c.n_decoder_layer = json_uint(json, "decoder_layers", context, 1, max_model_layers);
+  c.n_head = json_uint(json, "encoder_attention_heads", context, 1, max_model_width);
+  if (json_uint_or(json, "decoder_attention_heads", c.n_head, context, 1, max_model_width) != c.n_head)
     fail("{}: encoder_attention_heads and decoder_attention_heads differ; lmkit needs them equal", context);
-  c.n_ffn = json_get<std::size_t>(json, "encoder_ffn_dim", context);
-  if (json_get_or<std::size_t>(json, "decoder_ffn_dim", c.n_ffn, context) != c.n_ffn)
+  c.n_ffn = json_uint(json, "encoder_ffn_dim", context, 1, max_model_ffn_width);
+  if (json_uint_or(json, "decoder_ffn_dim", c.n_ffn, context, 1, max_model_ffn_width) != c.n_ffn)
     fail("{}: encoder_ffn_dim and decoder_ffn_dim differ; lmkit needs them equal", context);
-  c.n_ctx = json_get<std::size_t>(json, "max_position_embeddings", context);
-  c.vocab_size = json_get_or<std::size_t>(json, "vocab_size", 0, context);
+  c.n_ctx = json_uint(json, "max_position_embeddings", context, 1, max_model_positions);
+  c.vocab_size = json_uint_or(json, "vocab_size", 0, context, 1, max_model_vocab_size);
   c.activation =
       ffn_activation_from_string(json_get_or<std::string>(json, "activation_function", "gelu", context),
                                  context + " activation_function");
   c.scale_embedding = json_get_or<bool>(json, "scale_embedding", false, context);
   c.tied = json_get_or<bool>(json, "tie_word_embeddings", true, context);
-  c.pad_id = json_get_or<std::int32_t>(json, "pad_token_id", 1, context);
-  c.bos_id = json_get_or<std::int32_t>(json, "bos_token_id", 0, context);
-  c.eos_id = json_get_or<std::int32_t>(json, "eos_token_id", 2, context);
-  c.decoder_start_id = json_get_or<std::int32_t>(json, "decoder_start_token_id", c.eos_id, context);
+  c.pad_id = token_id(json, "pad_token_id", 1, context);
+  c.bos_id = token_id(json, "bos_token_id", 0, context);
+  c.eos_id = token_id(json, "eos_token_id", 2, context);
+  c.decoder_start_id = token_id(json, "decoder_start_token_id", c.eos_id, context);
   if (json_get_or<bool>(json, "normalize_before", false, context) ||
       json_get_or<bool>(json, "add_final_layer_norm", false, context))
     fail(
@@ -146,26 +154,51 @@ Seq2SeqConfig seq2seq_config_from_json(const Json& json, const std::string& cont
       c.position = PositionKind::sinusoidal;
     else
       fail("{}: position \"{}\" is not learned or sinusoidal", where, position);
-    c.position_offset = json_get_or<std::size_t>(extra, "position_offset", c.position_offset, where);
+    c.position_offset = json_uint_or(extra, "position_offset", c.position_offset, where, 0, 1024);
     c.shared_embeddings = json_get_or<bool>(extra, "shared_embeddings", c.shared_embeddings, where);
     c.layernorm_embedding = json_get_or<bool>(extra, "layernorm_embedding", c.layernorm_embedding, where);
     c.final_norm = json_get_or<bool>(extra, "final_norm", c.final_norm, where);
     c.final_logits_bias = json_get_or<bool>(extra, "final_logits_bias", c.final_logits_bias, where);
-    c.norm_eps = json_get_or<float>(extra, "layer_norm_eps", c.norm_eps, where);
-    c.mask_id = json_get_or<std::int32_t>(extra, "mask_token_id", -1, where);
+    c.norm_eps = static_cast<float>(json_number_or(extra, "layer_norm_eps", c.norm_eps, where, 1e-30, 1.0));
+    c.mask_id = static_cast<std::int32_t>(json_int_or(extra, "mask_token_id", -1, where, -1, INT32_MAX));
   }
   return c;
 }
 
-void load_seq2seq_weights(Seq2SeqModel& model, const std::string& path) {
-  SafetensorsFile file = SafetensorsFile::open(path);
-  auto base_model_name = [](const std::string& name) {  // BartModel checkpoints lack "model."
-    const std::string hf = bart_tensor_name(name);
-    return hf.starts_with("model.") ? hf.substr(6) : std::string();
-  };
+namespace {
+
+// BartModel checkpoints lack "model.".
+std::string base_model_name(const std::string& name) {
+  const std::string hf = bart_tensor_name(name);
+  return hf.starts_with("model.") ? hf.substr(6) : std::string();
+}
+
+const ParameterLookup bart_lookup{.name = bart_tensor_name, .alternative = base_model_name};
+
+// Everything the header can tell about the config, before the model is allocated.
+void check_against_file(const Seq2SeqConfig& c, const SafetensorsFile& file, const std::string& config_path) {
+  const std::string tokens = c.shared_embeddings ? "shared.weight" : "encoder.embed_tokens.weight";
+  check_config_shape(file, bart_lookup, tokens, {{"vocab_size", c.vocab_size}, {"d_model", c.n_embd}},
+                     config_path);
+  if (c.position == PositionKind::learned)
+    check_config_shape(
+        file, bart_lookup, "encoder.embed_positions.weight",
+        {{"max_position_embeddings + position_offset", c.n_ctx + c.position_offset}, {"d_model", c.n_embd}},
+        config_path);
+  check_config_layers(
+      file, bart_lookup,
+      [](std::size_t l) { return "encoder.layer." + std::to_string(l) + ".output.dense.weight"; },
+      "encoder_layers", c.n_encoder_layer, config_path);
+  check_config_layers(
+      file, bart_lookup, [](std::size_t l) { return "decoder.layers." + std::to_string(l) + ".fc2.weight"; },
+      "decoder_layers", c.n_decoder_layer, config_path);
+  check_config_shape(file, bart_lookup, "encoder.layer.0.intermediate.dense.weight",
+                     {{"encoder_ffn_dim", c.n_ffn}, {"d_model", c.n_embd}}, config_path);
+}
+
+void load_seq2seq_weights(Seq2SeqModel& model, const SafetensorsFile& file, const std::string& path) {
   const std::set<std::string> used =
-      read_parameters(file, path, model.parameter_specs(), model.parameters(),
-                      {.name = bart_tensor_name, .alternative = base_model_name});
+      read_parameters(file, path, model.parameter_specs(), model.parameters(), bart_lookup);
   const Seq2SeqConfig& c = model.config();
   for (const auto& entry : file.entries()) {
     if (used.contains(entry.name)) continue;
@@ -187,6 +220,12 @@ void load_seq2seq_weights(Seq2SeqModel& model, const std::string& path) {
   }
 }
 
+}  // namespace
+
+void load_seq2seq_weights(Seq2SeqModel& model, const std::string& path) {
+  load_seq2seq_weights(model, SafetensorsFile::open(path), path);
+}
+
 LoadedSeq2Seq load_seq2seq_dir(const std::string& dir) {
   const std::string config_path = dir + "/config.json";
   Json json = read_json_file(config_path);
@@ -195,10 +234,13 @@ LoadedSeq2Seq load_seq2seq_dir(const std::string& dir) {
     fail("{}: model_type \"{}\" is not a BART-layout encoder-decoder", config_path, model_type);
   Seq2SeqConfig config = seq2seq_config_from_json(json, config_path);
   config.validate(config_path);
+  const std::string weights_path = dir + "/model.safetensors";
+  const SafetensorsFile file = SafetensorsFile::open(weights_path);
+  check_against_file(config, file, config_path);
   LoadedSeq2Seq loaded{std::make_unique<Seq2SeqModel>(config), ""};
   if (json.contains("lmkit"))
     loaded.tokenizer_spec = json_get_or<std::string>(json["lmkit"], "tokenizer", "", config_path);
-  load_seq2seq_weights(*loaded.model, dir + "/model.safetensors");
+  load_seq2seq_weights(*loaded.model, file, weights_path);
   return loaded;
 }
 

@@ -3,14 +3,44 @@
 #include <algorithm>
 #include <set>
 
+#include <filesystem>
+
 #include "lmkit/nn/hf_parameters.hpp"
+#include "lmkit/nn/model_limits.hpp"
 #include "lmkit/nn/safetensors.hpp"
 #include "lmkit/tensor/tensor.hpp"
 #include "lmkit/util/error.hpp"
+#include "lmkit/util/json_fields.hpp"
 
 namespace lmkit::nn {
 
 namespace {
+
+const ParameterLookup bert_lookup{.name = [](const std::string& name) { return name; }};
+
+// Everything the header of `weights_path` can tell about the config, before a model is allocated.
+void check_against_file(const BertConfig& c, const std::string& weights_path,
+                        const std::string& config_path) {
+  const SafetensorsFile file = SafetensorsFile::open(weights_path);
+  const std::string emb = "bert.embeddings.";
+  check_config_shape(file, bert_lookup, emb + "word_embeddings.weight",
+                     {{"vocab_size", c.vocab_size}, {"hidden_size", c.hidden_size}}, config_path);
+  check_config_shape(file, bert_lookup, emb + "position_embeddings.weight",
+                     {{"max_position_embeddings", c.max_position_embeddings}, {"hidden_size", c.hidden_size}},
+                     config_path);
+  check_config_shape(file, bert_lookup, emb + "token_type_embeddings.weight",
+                     {{"type_vocab_size", c.type_vocab_size}, {"hidden_size", c.hidden_size}}, config_path);
+  check_config_layers(
+      file, bert_lookup,
+      [](std::size_t l) { return "bert.encoder.layer." + std::to_string(l) + ".output.dense.weight"; },
+      "num_hidden_layers", c.num_hidden_layers, config_path);
+  check_config_shape(file, bert_lookup, "bert.encoder.layer.0.intermediate.dense.weight",
+                     {{"intermediate_size", c.intermediate_size}, {"hidden_size", c.hidden_size}},
+                     config_path);
+  if (c.num_labels > 0)
+    check_config_shape(file, bert_lookup, "classifier.weight",
+                       {{"id2label's size", c.num_labels}, {"hidden_size", c.hidden_size}}, config_path);
+}
 
 bool is_head_tensor(const std::string& name) {
   return name.starts_with("cls.") || name.starts_with("bert.pooler.") || name.starts_with("classifier.");
@@ -66,14 +96,14 @@ BertDirInfo read_bert_config(const std::string& dir) {
     fail("{}: model_type \"{}\" is not a BERT model", path, model_type);
   BertDirInfo info;
   BertConfig& c = info.config;
-  c.vocab_size = json_get<std::size_t>(json, "vocab_size", path);
-  c.hidden_size = json_get<std::size_t>(json, "hidden_size", path);
-  c.num_hidden_layers = json_get<std::size_t>(json, "num_hidden_layers", path);
-  c.num_attention_heads = json_get<std::size_t>(json, "num_attention_heads", path);
-  c.intermediate_size = json_get<std::size_t>(json, "intermediate_size", path);
-  c.max_position_embeddings = json_get<std::size_t>(json, "max_position_embeddings", path);
-  c.type_vocab_size = json_get_or<std::size_t>(json, "type_vocab_size", 2, path);
-  c.layer_norm_eps = json_get_or<float>(json, "layer_norm_eps", 1e-12f, path);
+  c.vocab_size = json_uint(json, "vocab_size", path, 1, max_model_vocab_size);
+  c.hidden_size = json_uint(json, "hidden_size", path, 1, max_model_width);
+  c.num_hidden_layers = json_uint(json, "num_hidden_layers", path, 1, max_model_layers);
+  c.num_attention_heads = json_uint(json, "num_attention_heads", path, 1, max_model_width);
+  c.intermediate_size = json_uint(json, "intermediate_size", path, 1, max_model_ffn_width);
+  c.max_position_embeddings = json_uint(json, "max_position_embeddings", path, 1, max_model_positions);
+  c.type_vocab_size = json_uint_or(json, "type_vocab_size", 2, path, 1, max_model_vocab_size);
+  c.layer_norm_eps = static_cast<float>(json_number_or(json, "layer_norm_eps", 1e-12, path, 1e-30, 1.0));
   c.hidden_act =
       encoder_activation_from_string(json_get_or<std::string>(json, "hidden_act", "gelu", path), path);
   std::string position = json_get_or<std::string>(json, "position_embedding_type", "absolute", path);
@@ -110,6 +140,9 @@ BertDirInfo read_bert_config(const std::string& dir) {
   if (!c.mlm_head && c.num_labels == 0)
     fail("{}: architectures name no head lmkit has (BertForMaskedLM, BertForSequenceClassification)", path);
   c.validate(path);
+  // A directory without weights is a config to start from; one with weights must match them.
+  const std::string weights_path = dir + "/model.safetensors";
+  if (std::filesystem::exists(weights_path)) check_against_file(c, weights_path, path);
   return info;
 }
 

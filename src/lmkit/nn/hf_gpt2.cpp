@@ -4,9 +4,11 @@
 #include <set>
 
 #include "lmkit/nn/hf_parameters.hpp"
+#include "lmkit/nn/model_limits.hpp"
 #include "lmkit/nn/safetensors.hpp"
 #include "lmkit/tensor/tensor.hpp"
 #include "lmkit/util/error.hpp"
+#include "lmkit/util/json_fields.hpp"
 
 namespace lmkit::nn {
 
@@ -21,6 +23,29 @@ bool is_gpt2_variant(const GptConfig& c) {
 // The file name of a parameter: GPT2LMHeadModel prefixes the body with "transformer.".
 std::string file_name(const std::string& name) {
   return name == "lm_head.weight" ? name : body_prefix + name;
+}
+
+// GPT2Model checkpoints (e.g. the original gpt2) lack the "transformer." prefix.
+const ParameterLookup gpt2_lookup{.name = file_name,
+                                  .alternative = [](const std::string& name) { return name; }};
+
+// The config.json field that gave n_ctx.
+std::string_view context_field(const Json& json) {
+  return json.contains("n_positions") ? "n_positions" : "n_ctx";
+}
+
+// Everything the header can tell about the config, before the model is allocated.
+void check_against_file(const GptConfig& c, const Json& json, const SafetensorsFile& file,
+                        const std::string& config_path) {
+  check_config_shape(file, gpt2_lookup, "wte.weight", {{"vocab_size", c.vocab_size}, {"n_embd", c.n_embd}},
+                     config_path);
+  if (c.position == PositionKind::learned)
+    check_config_shape(file, gpt2_lookup, "wpe.weight",
+                       {{context_field(json), c.n_ctx}, {"n_embd", c.n_embd}}, config_path);
+  check_config_layers(
+      file, gpt2_lookup, [](std::size_t l) { return "h." + std::to_string(l) + ".ln_1.weight"; }, "n_layer",
+      c.n_layer, config_path);
+  check_config_size(file, c.n_parameters(), config_path);
 }
 
 }  // namespace
@@ -53,13 +78,12 @@ Json gpt2_config_json(const GptConfig& c, const std::string& tokenizer_spec) {
 
 GptConfig gpt_config_from_json(const Json& json, const std::string& context) {
   GptConfig c;
-  c.n_layer = json_get<std::size_t>(json, "n_layer", context);
-  c.n_head = json_get<std::size_t>(json, "n_head", context);
-  c.n_embd = json_get<std::size_t>(json, "n_embd", context);
-  c.n_ctx = json.contains("n_positions") ? json_get<std::size_t>(json, "n_positions", context)
-                                         : json_get<std::size_t>(json, "n_ctx", context);
-  c.vocab_size = json_get_or<std::size_t>(json, "vocab_size", 0, context);
-  c.norm_eps = json_get_or<float>(json, "layer_norm_epsilon", 1e-5f, context);
+  c.n_layer = json_uint(json, "n_layer", context, 1, max_model_layers);
+  c.n_head = json_uint(json, "n_head", context, 1, max_model_width);
+  c.n_embd = json_uint(json, "n_embd", context, 1, max_model_width);
+  c.n_ctx = json_uint(json, context_field(json), context, 1, max_model_positions);
+  c.vocab_size = json_uint_or(json, "vocab_size", 0, context, 1, max_model_vocab_size);
+  c.norm_eps = static_cast<float>(json_number_or(json, "layer_norm_epsilon", 1e-5, context, 1e-30, 1.0));
   c.tied = json_get_or<bool>(json, "tie_word_embeddings", true, context);
   std::string activation = json_get_or<std::string>(json, "activation_function", "gelu_new", context);
   if (activation == "gelu_new" || activation == "gelu_pytorch_tanh")
@@ -69,7 +93,7 @@ GptConfig gpt_config_from_json(const Json& json, const std::string& context) {
   else
     fail("{}: activation_function \"{}\" is not supported (gelu_new, gelu_pytorch_tanh, relu)", context,
          activation);
-  std::size_t n_inner = json_get_or<std::size_t>(json, "n_inner", 4 * c.n_embd, context);
+  std::size_t n_inner = json_uint_or(json, "n_inner", 4 * c.n_embd, context, 1, max_model_ffn_width);
   if (n_inner != 4 * c.n_embd)
     fail("{}: n_inner {} is not 4 × n_embd; lmkit's MLP is 4 × wide", context, n_inner);
   if (json.contains("lmkit")) {
@@ -93,12 +117,11 @@ GptConfig gpt_config_from_json(const Json& json, const std::string& context) {
   return c;
 }
 
-void load_gpt2_weights(GptModel& model, const std::string& path) {
-  SafetensorsFile file = SafetensorsFile::open(path);
-  // GPT2Model checkpoints (e.g. the original gpt2) lack the "transformer." prefix.
+namespace {
+
+void load_gpt2_weights(GptModel& model, const SafetensorsFile& file, const std::string& path) {
   const std::set<std::string> used =
-      read_parameters(file, path, model.parameter_specs(), model.parameters(),
-                      {.name = file_name, .alternative = [](const std::string& name) { return name; }});
+      read_parameters(file, path, model.parameter_specs(), model.parameters(), gpt2_lookup);
   for (const auto& entry : file.entries()) {
     if (used.contains(entry.name)) continue;
     // Causal-mask buffers of older transformers versions, and a saved copy of a tied head.
@@ -106,6 +129,12 @@ void load_gpt2_weights(GptModel& model, const std::string& path) {
     bool tied_head = model.config().tied && entry.name == "lm_head.weight";
     if (!buffer && !tied_head) fail("{}: unexpected tensor \"{}\" for this config", path, entry.name);
   }
+}
+
+}  // namespace
+
+void load_gpt2_weights(GptModel& model, const std::string& path) {
+  load_gpt2_weights(model, SafetensorsFile::open(path), path);
 }
 
 LoadedModel load_gpt2_dir(const std::string& dir) {
@@ -116,10 +145,13 @@ LoadedModel load_gpt2_dir(const std::string& dir) {
     fail("{}: model_type \"{}\" is not a GPT-2-layout model", config_path, model_type);
   GptConfig config = gpt_config_from_json(json, config_path);
   config.validate(config_path);
+  const std::string weights_path = dir + "/model.safetensors";
+  const SafetensorsFile file = SafetensorsFile::open(weights_path);
+  check_against_file(config, json, file, config_path);
   LoadedModel loaded{GptModel(config), ""};
   if (json.contains("lmkit"))
     loaded.tokenizer_spec = json_get_or<std::string>(json["lmkit"], "tokenizer", "", config_path);
-  load_gpt2_weights(loaded.model, dir + "/model.safetensors");
+  load_gpt2_weights(loaded.model, file, weights_path);
   return loaded;
 }
 

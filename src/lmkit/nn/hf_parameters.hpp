@@ -3,10 +3,13 @@
 // how its lmkit parameter names map to the file's, and decides about the file's other tensors.
 #pragma once
 
+#include <cstdint>
 #include <functional>
+#include <initializer_list>
 #include <set>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "lmkit/nn/parameters.hpp"
@@ -28,6 +31,25 @@ struct ParameterLookup {
 std::set<std::string> read_parameters(const SafetensorsFile& file, const std::string& path,
                                       std::span<const ParameterSpec> specs, std::span<float> params,
                                       const ParameterLookup& lookup);
+
+// Checks of a config.json against the safetensors header before the model is allocated, so that an
+// absurd size is an error naming the config's field instead of a runaway allocation. Tensors absent
+// from the file are left for read_parameters to report.
+struct ConfigDim {
+  std::string_view field;  // the config.json field behind this dimension, as the file spells it
+  std::size_t value;
+};
+// The file's tensor for `lmkit_name` (found as read_parameters finds it) has shape `dims`.
+void check_config_shape(const SafetensorsFile& file, const ParameterLookup& lookup,
+                        const std::string& lmkit_name, std::initializer_list<ConfigDim> dims,
+                        const std::string& config_path);
+// A stack of `n_layer` layers: the file has the tensor layer_tensor(n_layer - 1) (an lmkit name).
+void check_config_layers(const SafetensorsFile& file, const ParameterLookup& lookup,
+                         const std::function<std::string(std::size_t)>& layer_tensor, std::string_view field,
+                         std::size_t n_layer, const std::string& config_path);
+// The config's parameter count is at most the number of values the file holds.
+void check_config_size(const SafetensorsFile& file, std::uint64_t n_parameters,
+                       const std::string& config_path);
 
 // Writes `params` as model.safetensors with the metadata transformers requires ({"format": "pt"}),
 // each tensor under name(spec.name); atomically, like every file lmkit writes.
