@@ -34,7 +34,8 @@ expect_match "$err" "--steps: -5 is negative" "train --steps -5"
 expect_exit 2 -- "$lmkit" generate --max-new-tokens -3
 expect_match "$err" "--max-new-tokens: -3 is negative" "generate --max-new-tokens -3"
 expect_exit 2 -- "$lmkit" index verify --sample -1
-expect_match "$err" "--sample: -1 is negative" "index verify --sample -1"
+# index verify has its own non-negative check, which runs before the central one; either names flag and value.
+expect_match "$err" "--sample: (-1 is negative|must not be negative, got -1)" "index verify --sample -1"
 expect_exit 2 -- "$lmkit" tokenizer train --vocab-size " -300" --corpus x --out y
 expect_match "$err" "--vocab-size: +-300 is negative" "a sign after spaces"
 
