@@ -202,7 +202,8 @@ TEST(HfTokenizerJson, ReadsArrayMergesCustomPatternsAndConfigSpecials) {
 TEST(LoadTokenizer, PathsAndErrors) {
   EXPECT_EQ(load_tokenizer(gpt2_files_dir())->encode("Hello world"), (Ids{15496, 995}));
   EXPECT_EQ(load_tokenizer(gpt2_files_dir() + "/encoder.json")->vocab_size(), 50257u);
-  // A missing path is a missing file (Error, exit 1), not a usage error (data_files_test.cpp checks the message).
+  // A missing path is a missing file (Error, exit 1), not a usage error (data_files_test.cpp checks the
+  // message).
   EXPECT_THROW(load_tokenizer("/no/such/tokenizer.json"), Error);
   testing::TempDir dir;
   EXPECT_THROW(load_tokenizer(dir.path()), UsageError);

@@ -50,16 +50,25 @@ bool whole_number(const Json& value, long double& out) {
   return false;
 }
 
-}  // namespace
-
-std::uint64_t json_uint(const Json& object, std::string_view key, std::string_view context, std::uint64_t min,
-                        std::uint64_t max) {
-  const Json& value = field(object, key, context);
+// The field's value as a whole number within [min, max]; Error naming the field and the value as
+// written otherwise. One check for the signed and unsigned readers.
+template <typename Integer>
+long double whole_number_in(const Json& value, std::string_view key, std::string_view context, Integer min,
+                            Integer max) {
   long double number = 0;
   if (!whole_number(value, number) || number < static_cast<long double>(min) ||
       number > static_cast<long double>(max))
     fail("{}: field \"{}\" is {}; expected an integer from {} to {}", context, key, as_written(value), min,
          max);
+  return number;
+}
+
+}  // namespace
+
+std::uint64_t json_uint(const Json& object, std::string_view key, std::string_view context, std::uint64_t min,
+                        std::uint64_t max) {
+  const Json& value = field(object, key, context);
+  const long double number = whole_number_in(value, key, context, min, max);
   // Exact: an unsigned JSON integer is read as such; a whole float in range converts exactly enough
   // (doubles above 2^53 are rare in configs and are bounded by `max` anyway).
   return value.is_number_unsigned() ? value.get<std::uint64_t>() : static_cast<std::uint64_t>(number);
@@ -74,11 +83,7 @@ std::int64_t json_int_or(const Json& object, std::string_view key, std::int64_t 
                          std::string_view context, std::int64_t min, std::int64_t max) {
   if (!present(object, key, context)) return fallback;
   const Json& value = field(object, key, context);
-  long double number = 0;
-  if (!whole_number(value, number) || number < static_cast<long double>(min) ||
-      number > static_cast<long double>(max))
-    fail("{}: field \"{}\" is {}; expected an integer from {} to {}", context, key, as_written(value), min,
-         max);
+  const long double number = whole_number_in(value, key, context, min, max);
   return value.is_number_integer() && !value.is_number_unsigned() ? value.get<std::int64_t>()
                                                                   : static_cast<std::int64_t>(number);
 }
