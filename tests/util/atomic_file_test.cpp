@@ -7,11 +7,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 
 #include "lmkit/util/error.hpp"
+#include "lmkit/util/interrupt.hpp"
 
 #include "support/temp_dir.hpp"
 
@@ -185,4 +187,110 @@ TEST(AtomicDirectory, GetsTheUmasksPermissionsAndCreatesMissingParents) {
   EXPECT_EQ(info.st_mode & 07777, 0750u);
   ASSERT_EQ(::stat((target / "config.json").c_str(), &info), 0);
   EXPECT_EQ(info.st_mode & 07777, 0640u);
+}
+
+TEST(OutputLock, ASecondWriterOfTheSameDirectoryFailsAndLeavesTheFirstsWorkAlone) {
+  TempDir dir;
+  const std::string out = (dir.path / "idx").string();
+  AtomicDirectory first(out);
+  { std::ofstream(first.file("data")) << "first"; }
+  try {
+    AtomicDirectory second(out);
+    FAIL() << "a second writer of " << out << " was allowed";
+  } catch (const lmkit::Error& e) {
+    EXPECT_NE(std::string(e.what()).find("another lmkit process is writing " + out), std::string::npos)
+        << e.what();
+  }
+  EXPECT_EQ(read_all(fs::path(first.temp_path()) / "data"), "first") << "the first writer's work was touched";
+  first.commit();
+  EXPECT_EQ(read_all(dir.path / "idx" / "data"), "first");
+  EXPECT_EQ(entries(dir.path), std::vector<std::string>{"idx"}) << "the lock file was left behind";
+  AtomicDirectory third(out, /*replace_existing=*/true);  // released at commit: a later writer may start
+}
+
+TEST(OutputLock, ASecondWriterOfTheSameFileFails) {
+  TempDir dir;
+  const std::string out = (dir.path / "model.bin").string();
+  AtomicFile first(out);
+  EXPECT_THROW(AtomicFile second(out), lmkit::Error);
+  first.write("x");
+  first.commit();
+  EXPECT_EQ(entries(dir.path), std::vector<std::string>{"model.bin"});
+}
+
+TEST(OutputLock, AnotherProcessHoldingTheLockIsRefused) {
+  TempDir dir;
+  const std::string out = (dir.path / "idx").string();
+  int ready[2];
+  ASSERT_EQ(::pipe(ready), 0);
+  pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    AtomicDirectory held(out);
+    char byte = 1;
+    (void)!::write(ready[1], &byte, 1);
+    ::pause();  // killed by the parent
+    ::_exit(0);
+  }
+  char byte = 0;
+  ASSERT_EQ(::read(ready[0], &byte, 1), 1);
+  EXPECT_THROW(AtomicDirectory second(out), lmkit::Error);
+  ::kill(child, SIGKILL);
+  int status = 0;
+  ::waitpid(child, &status, 0);
+  AtomicDirectory after_death(out);  // the kernel released the dead process's lock
+  after_death.commit();
+  EXPECT_TRUE(fs::is_directory(out));
+}
+
+TEST(InterruptCleanup, WritersRegisterTheirTemporariesUntilCommitOrDestruction) {
+  TempDir dir;
+  auto registered = [](const std::string& path) {
+    auto paths = lmkit::registered_partials();
+    return std::find(paths.begin(), paths.end(), path) != paths.end();
+  };
+  std::string dir_temp, file_temp;
+  {
+    AtomicDirectory out((dir.path / "idx").string());
+    dir_temp = out.temp_path();
+    EXPECT_TRUE(registered(dir_temp));
+    AtomicFile file((dir.path / "f").string());
+    file_temp = file.temp_path();
+    EXPECT_TRUE(registered(file_temp));
+    file.commit();
+    EXPECT_FALSE(registered(file_temp));
+  }
+  EXPECT_FALSE(registered(dir_temp));
+  EXPECT_TRUE(lmkit::registered_partials().empty());
+}
+
+TEST(InterruptCleanup, ASignalRemovesTheTemporariesAndEndsTheProcessWithThatSignal) {
+  for (int signal_number : {SIGINT, SIGTERM, SIGHUP}) {
+    TempDir dir;
+    int ready[2];
+    ASSERT_EQ(::pipe(ready), 0);
+    pid_t child = ::fork();
+    ASSERT_GE(child, 0);
+    if (child == 0) {
+      lmkit::install_interrupt_cleanup();
+      AtomicDirectory out((dir.path / "idx").string());
+      { std::ofstream(out.file("data")) << "partial"; }
+      AtomicFile file((dir.path / "f").string());
+      file.write("partial");
+      char byte = 1;
+      (void)!::write(ready[1], &byte, 1);
+      for (;;) ::pause();
+    }
+    char byte = 0;
+    ASSERT_EQ(::read(ready[0], &byte, 1), 1);
+    ::close(ready[0]);
+    ::close(ready[1]);
+    EXPECT_EQ(entries(dir.path).size(), 4u);  // two temporaries, two lock files
+    ::kill(child, signal_number);
+    int status = 0;
+    ASSERT_EQ(::waitpid(child, &status, 0), child);
+    ASSERT_TRUE(WIFSIGNALED(status)) << "signal " << signal_number << ": status " << status;
+    EXPECT_EQ(WTERMSIG(status), signal_number);
+    EXPECT_EQ(entries(dir.path), std::vector<std::string>{}) << "debris after signal " << signal_number;
+  }
 }

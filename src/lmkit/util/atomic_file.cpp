@@ -1,6 +1,7 @@
 #include "lmkit/util/atomic_file.hpp"
 
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -10,6 +11,7 @@
 #include <filesystem>
 
 #include "lmkit/util/error.hpp"
+#include "lmkit/util/interrupt.hpp"
 
 namespace lmkit {
 
@@ -52,6 +54,40 @@ constexpr std::string_view kOldSuffix = ".old";
 
 }  // namespace
 
+OutputLock::OutputLock(const std::string& path)
+    : lock_path_(
+          (fs::path(parent_of(path)) / ("." + fs::path(path).filename().string() + ".lock")).string()) {
+  for (;;) {
+    fd_ = ::open(lock_path_.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0666);
+    if (fd_ < 0) fail("cannot create the lock file {} for {}: {}", lock_path_, path, errno_message(errno));
+    if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
+      const int saved = errno;
+      ::close(fd_);
+      fd_ = -1;
+      if (saved == EWOULDBLOCK) fail("another lmkit process is writing {} (it holds {})", path, lock_path_);
+      fail("cannot lock {} for {}: {}", lock_path_, path, errno_message(saved));
+    }
+    // The holder before us removes the file before it unlocks; if it did so between our open() and
+    // flock(), we locked a file no one else will ever see: start again on the current one.
+    struct stat held {
+    }, current{};
+    if (::fstat(fd_, &held) == 0 && ::stat(lock_path_.c_str(), &current) == 0 &&
+        held.st_dev == current.st_dev && held.st_ino == current.st_ino)
+      break;
+    ::close(fd_);
+    fd_ = -1;
+  }
+  partial_id_ = register_partial(lock_path_);
+}
+
+void OutputLock::release() {
+  if (fd_ < 0) return;
+  unregister_partial(partial_id_);
+  ::unlink(lock_path_.c_str());  // while still locked: see the constructor
+  ::close(fd_);
+  fd_ = -1;
+}
+
 void fsync_directory(const std::string& path) {
   int fd = ::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0) fail("cannot open directory {} to sync it: {}", path, errno_message(errno));
@@ -64,17 +100,22 @@ void fsync_directory(const std::string& path) {
 AtomicFile::AtomicFile(std::string path) : path_(std::move(path)) {
   if (path_.empty()) fail("cannot write a file with an empty name");
   if (fs::is_directory(path_)) fail("cannot write {}: it is a directory", path_);
+  lock_ = std::make_unique<OutputLock>(path_);
   std::string name = temp_template(path_);
   fd_ = ::mkostemp(name.data(), O_CLOEXEC);
   if (fd_ < 0) fail("cannot create a temporary file for {}: {}", path_, errno_message(errno));
   temp_path_ = name;
+  partial_id_ = register_partial(temp_path_);
   ::fchmod(fd_, 0666 & ~current_umask());  // as open(O_CREAT) would have made it
   buffer_.reserve(kBufferBytes);
 }
 
 AtomicFile::~AtomicFile() {
   if (fd_ >= 0) ::close(fd_);
-  if (!committed_ && !temp_path_.empty()) ::unlink(temp_path_.c_str());
+  if (!committed_ && !temp_path_.empty()) {
+    ::unlink(temp_path_.c_str());
+    unregister_partial(partial_id_);
+  }
 }
 
 void AtomicFile::write(const void* data, std::size_t n_bytes) {
@@ -120,6 +161,8 @@ void AtomicFile::commit() {
   if (::rename(temp_path_.c_str(), path_.c_str()) != 0)
     fail("cannot rename {} to {}: {}", temp_path_, path_, errno_message(errno));
   committed_ = true;
+  unregister_partial(partial_id_);
+  lock_->release();
   fsync_directory(parent_of(path_));
 }
 
@@ -142,6 +185,8 @@ AtomicDirectory::AtomicDirectory(std::string path, bool replace_existing)
   if (!fs::is_directory(parent))
     fail("cannot create {}: cannot create its parent directory {}{}", path_, parent,
          ec ? ": " + ec.message() : std::string());
+  // Before anything is removed: a second writer of `path_` stops here, leaving the first's work alone.
+  lock_ = std::make_unique<OutputLock>(path_);
 
   // Clean up after earlier runs that were killed before they could remove their own temporaries —
   // but a previous complete output moved aside by a replacement that was killed is never deleted.
@@ -163,6 +208,7 @@ AtomicDirectory::AtomicDirectory(std::string path, bool replace_existing)
   if (::mkdtemp(name.data()) == nullptr)
     fail("cannot create a temporary directory for {}: {}", path_, errno_message(errno));
   temp_path_ = name;
+  partial_id_ = register_partial(temp_path_);
   // mkdtemp makes it 0700; the output gets the permissions mkdir would give it.
   ::chmod(temp_path_.c_str(), 0777 & ~current_umask());
 }
@@ -171,6 +217,7 @@ AtomicDirectory::~AtomicDirectory() {
   if (!committed_ && !temp_path_.empty()) {
     std::error_code ec;
     fs::remove_all(temp_path_, ec);
+    unregister_partial(partial_id_);
   }
 }
 
@@ -189,7 +236,9 @@ void AtomicDirectory::commit() {
       // now at temp_path_ (debris the next run removes if a kill comes before this does).
       committed_ = true;
       fsync_directory(parent_of(path_));
-      fs::remove_all(temp_path_, ec);
+      fs::remove_all(temp_path_, ec);  // the old directory; still registered until it is gone
+      unregister_partial(partial_id_);
+      lock_->release();
       return;
     }
     // No RENAME_EXCHANGE on this file system: move the old one aside under a name that marks it as a
@@ -207,6 +256,8 @@ void AtomicDirectory::commit() {
     fail("cannot rename {} to {}: {}", temp_path_, path_, errno_message(errno));
   }
   committed_ = true;
+  unregister_partial(partial_id_);
+  lock_->release();
   fsync_directory(parent_of(path_));
 }
 

@@ -2,16 +2,40 @@
 // temporary name beside the target; commit() flushes, fsyncs and renames it into place (then fsyncs
 // the directory). An AtomicFile destroyed without commit() — an exception, an early return —
 // removes its temporary file, and a process killed midway leaves only a dot-file with ".partial" in
-// its name, never a file under the target name.
+// its name, never a file under the target name. Each writer holds an OutputLock on its target, so
+// two writers of one path fail fast instead of interfering, and registers its temporary with
+// util/interrupt.hpp, so SIGINT/SIGTERM/SIGHUP remove it (once install_interrupt_cleanup() ran).
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 
 namespace lmkit {
+
+// An exclusive lock on an output path, held by the one writer of that path: flock() on
+// ".NAME.lock" beside it. A second writer — in this process or another — fails at once with an
+// Error naming the output, instead of racing the first (and deleting its temporaries). The kernel
+// releases the lock when the process ends, however it ends; release() and the destructor remove
+// the lock file too, so a finished writer leaves nothing behind.
+class OutputLock {
+ public:
+  explicit OutputLock(const std::string& path);
+  OutputLock(const OutputLock&) = delete;
+  OutputLock& operator=(const OutputLock&) = delete;
+  ~OutputLock() { release(); }
+
+  void release();
+  const std::string& lock_path() const { return lock_path_; }
+
+ private:
+  std::string lock_path_;
+  int fd_ = -1;
+  std::uint64_t partial_id_ = 0;  // registered with util/interrupt.hpp, removed if interrupted
+};
 
 class AtomicFile {
  public:
@@ -34,7 +58,9 @@ class AtomicFile {
   void flush_buffer();
 
   std::string path_;
+  std::unique_ptr<OutputLock> lock_;  // held from construction to commit() or destruction
   std::string temp_path_;
+  std::uint64_t partial_id_ = 0;  // temp_path_'s registration with util/interrupt.hpp
   int fd_ = -1;
   bool committed_ = false;
   std::vector<char> buffer_;
@@ -68,7 +94,9 @@ class AtomicDirectory {
 
  private:
   std::string path_;
+  std::unique_ptr<OutputLock> lock_;  // held from construction to commit() or destruction
   std::string temp_path_;
+  std::uint64_t partial_id_ = 0;  // temp_path_'s registration with util/interrupt.hpp
   bool replace_existing_;
   bool committed_ = false;
 };
