@@ -8,6 +8,7 @@
 
 #include "lmkit/cli/command.hpp"
 #include "lmkit/util/error.hpp"
+#include "lmkit/util/interrupt.hpp"
 #include "lmkit/util/memory.hpp"
 #include "lmkit/util/progress.hpp"
 #include "lmkit/util/thread_pool.hpp"
@@ -89,6 +90,7 @@ int check_standard_output() {
 
 int main(int argc, char** argv) {
   using namespace lmkit;
+  install_interrupt_cleanup();
   CLI::App app{"lmkit: ∞-gram and transformer language models in C++", "lmkit"};
   app.set_version_flag("--version", std::string("lmkit ") + LMKIT_VERSION);
   app.require_subcommand(1);
