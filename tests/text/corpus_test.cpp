@@ -76,6 +76,36 @@ TEST(Corpus, LinesModeSkipsBlankLinesAndStripsCarriageReturns) {
   EXPECT_EQ(docs[2].line, 6u);
 }
 
+TEST(Corpus, ADocumentOverTheSizeLimitIsAnErrorNamingTheFileLineAndLimit) {
+  TempDir dir;
+  auto lines = dir.write("lines.txt", "short\nthis line is too long\nok\n");
+  std::string message = read_error({lines}, {.lines = true, .max_document_bytes = 10});
+  EXPECT_NE(message.find(lines + ":2:"), std::string::npos) << message;
+  EXPECT_NE(message.find("max_document_bytes = 10 bytes"), std::string::npos) << message;
+  // skip_bad does not read it whole to skip it: still an error.
+  EXPECT_NE(read_error({lines}, {.lines = true, .skip_bad = true, .max_document_bytes = 10}), "");
+  // At the limit is fine.
+  EXPECT_EQ(read_all({lines}, {.lines = true, .max_document_bytes = 21}).size(), 3u);
+
+  auto jsonl = dir.write("c.jsonl", "{\"text\": \"a\"}\n{\"text\": \"a much longer document\"}\n");
+  message = read_error({jsonl}, {.max_document_bytes = 20});
+  EXPECT_NE(message.find(jsonl + ":2:"), std::string::npos) << message;
+
+  auto whole = dir.write("whole.txt", std::string(100, 'x'));
+  message = read_error({whole}, {.max_document_bytes = 99});
+  EXPECT_NE(message.find(whole + ":1:"), std::string::npos) << message;
+  EXPECT_EQ(read_all({whole}, {.max_document_bytes = 100}).size(), 1u);
+}
+
+TEST(Corpus, AnEndlessInputStopsAtTheLimitInsteadOfFillingTheMemory) {
+  for (bool lines : {false, true}) {
+    std::string message = read_error({"/dev/zero"}, {.lines = lines, .max_document_bytes = 1 << 20});
+    EXPECT_NE(message.find("/dev/zero:1:"), std::string::npos) << message;
+    EXPECT_NE(message.find("max_document_bytes = 1048576 bytes"), std::string::npos) << message;
+  }
+  EXPECT_EQ(CorpusOptions{}.max_document_bytes, std::uint64_t{64} << 20);
+}
+
 TEST(Corpus, JsonlKeepsOtherFieldsAsMetadata) {
   TempDir dir;
   auto path = dir.write("docs.jsonl",

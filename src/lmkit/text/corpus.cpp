@@ -165,6 +165,16 @@ bool CorpusReader::parse_jsonl_line(std::string& line, std::uint64_t line_number
   return true;
 }
 
+std::size_t CorpusReader::document_limit() const {
+  return static_cast<std::size_t>(
+      std::min<std::uint64_t>(options_.max_document_bytes, InputStream::kNoLimit - 1));
+}
+
+void CorpusReader::refuse_long_document(std::string_view what, std::uint64_t line) const {
+  fail("{}:{}: the {} is longer than max_document_bytes = {} bytes", stream_->name(), line, what,
+       options_.max_document_bytes);
+}
+
 bool CorpusReader::next(Document& doc) {
   while (true) {
     if (!stream_ && !open_next_file()) return false;
@@ -173,8 +183,9 @@ bool CorpusReader::next(Document& doc) {
 
     if (!stream_is_jsonl_ && !options_.lines) {  // the whole file is one document
       doc.text.clear();
-      stream_->read_all(doc.text);
+      stream_->read_all(doc.text, document_limit());
       doc.line = 1;
+      if (doc.text.size() > options_.max_document_bytes) refuse_long_document("document", 1);
       const bool ok = check_utf8(doc);
       finished_raw_bytes_ += stream_->raw_bytes_read();
       stream_.reset();
@@ -184,8 +195,9 @@ bool CorpusReader::next(Document& doc) {
     }
 
     bool have_line = false;
-    while (stream_->read_line(line_)) {
+    while (stream_->read_line(line_, document_limit())) {
       ++line_number_;
+      if (line_.size() > options_.max_document_bytes) refuse_long_document("line", line_number_);
       if (!stream_is_jsonl_ && !line_.empty() && line_.back() == '\r') line_.pop_back();
       if (line_.empty() || (stream_is_jsonl_ && line_.find_first_not_of(" \t\r") == std::string::npos))
         continue;

@@ -11,7 +11,8 @@
 //
 // Bad input — a line that is not JSON or not an object, a missing or non-string "text" field, a
 // document that is not valid UTF-8 — stops the reader with an Error naming file:line, or, with
-// CorpusOptions::skip_bad, is skipped and counted.
+// CorpusOptions::skip_bad, is skipped and counted. A document over CorpusOptions::max_document_bytes
+// (64 MiB unless set) always stops the reader.
 #pragma once
 
 #include <cstdint>
@@ -19,6 +20,7 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "lmkit/util/json.hpp"
@@ -43,6 +45,11 @@ struct CorpusOptions {
   bool lines = false;               // plain text: one document per line instead of one per file
   bool skip_bad = false;            // skip and count bad documents instead of failing
   std::string text_field = "text";  // JSONL: the field holding the document
+  // The longest document (plain text: a file, or a line; JSONL: a line) read, in bytes; a longer
+  // one is an Error naming the file, line and limit (also with skip_bad: it is never read whole),
+  // so that one unbounded input (/dev/zero) cannot fill the memory.
+  std::uint64_t max_document_bytes = kDefaultMaxDocumentBytes;
+  static constexpr std::uint64_t kDefaultMaxDocumentBytes = std::uint64_t{64} << 20;  // 64 MiB
 };
 
 // "jsonl" / "text" / "auto" → CorpusFormat; UsageError for anything else.
@@ -87,6 +94,9 @@ class CorpusReader {
   bool parse_jsonl_line(std::string& line, std::uint64_t line_number, Document& doc);
   // Checks doc.text is UTF-8; false when it is not (and was skipped).
   bool check_utf8(const Document& doc);
+  // read_line / read_all's limit for max_document_bytes, and the error when a document is longer.
+  std::size_t document_limit() const;
+  [[noreturn]] void refuse_long_document(std::string_view what, std::uint64_t line) const;
 
   CorpusOptions options_;
   std::vector<std::string> files_;

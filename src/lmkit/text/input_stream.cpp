@@ -5,6 +5,7 @@
 #include <zlib.h>
 #include <zstd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -141,28 +142,48 @@ bool InputStream::fill() {
   return true;
 }
 
-bool InputStream::read_line(std::string& line) {
+namespace {
+
+// How many more bytes `text` may take before it holds more than max_bytes (then it holds max_bytes + 1).
+std::size_t room_left(const std::string& text, std::size_t max_bytes) {
+  if (max_bytes == InputStream::kNoLimit) return InputStream::kNoLimit;
+  return text.size() > max_bytes ? 0 : max_bytes + 1 - text.size();
+}
+
+}  // namespace
+
+bool InputStream::read_line(std::string& line, std::size_t max_bytes) {
   line.clear();
   while (true) {
     const char* begin = decoded_.data() + decoded_pos_;
     const std::size_t available = decoded_.size() - decoded_pos_;
+    const std::size_t room = room_left(line, max_bytes);
     const void* newline = std::memchr(begin, '\n', available);
     if (newline) {
       const std::size_t length = static_cast<const char*>(newline) - begin;
+      if (length > room) {
+        line.append(begin, room);
+        decoded_pos_ += room;
+        return true;
+      }
       line.append(begin, length);
       decoded_pos_ += length + 1;
       return true;
     }
-    line.append(begin, available);
-    decoded_pos_ = decoded_.size();
+    const std::size_t taken = std::min(available, room);
+    line.append(begin, taken);
+    decoded_pos_ += taken;
+    if (line.size() > max_bytes) return true;
     if (!fill()) return !line.empty();
   }
 }
 
-void InputStream::read_all(std::string& out) {
+void InputStream::read_all(std::string& out, std::size_t max_bytes) {
   do {
-    out.append(decoded_, decoded_pos_);
-    decoded_pos_ = decoded_.size();
+    const std::size_t taken = std::min(decoded_.size() - decoded_pos_, room_left(out, max_bytes));
+    out.append(decoded_, decoded_pos_, taken);
+    decoded_pos_ += taken;
+    if (out.size() > max_bytes) return;
   } while (fill());
 }
 

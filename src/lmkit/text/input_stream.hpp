@@ -4,6 +4,7 @@
 // anything else is read as it is.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -22,9 +23,13 @@ class InputStream {
 
   // Reads the next line into `line` without its '\n'. Returns false at the end of the data (a last
   // line without '\n' is still returned). Throws Error on corrupt or truncated compressed data.
-  bool read_line(std::string& line);
-  // Appends everything that is left to `out`.
-  void read_all(std::string& out);
+  // A line longer than `max_bytes` is returned cut to max_bytes + 1 bytes, the rest left unread, so
+  // that a caller can tell and refuse it without one endless line (/dev/zero) filling the memory.
+  bool read_line(std::string& line, std::size_t max_bytes = kNoLimit);
+  // Appends everything that is left to `out`, or stops once `out` holds more than max_bytes bytes.
+  void read_all(std::string& out, std::size_t max_bytes = kNoLimit);
+
+  static constexpr std::size_t kNoLimit = static_cast<std::size_t>(-1);
 
   // The name used in messages: the path, or "<stdin>".
   const std::string& name() const { return name_; }
