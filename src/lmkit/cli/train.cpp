@@ -9,11 +9,10 @@
 #include <filesystem>
 #include <memory>
 
+#include "lmkit/api/saved_options.hpp"
 #include "lmkit/api/trainer.hpp"
 #include "lmkit/cli/command.hpp"
 #include "lmkit/cli/model_tokenizer.hpp"
-#include "lmkit/cli/saved_options.hpp"
-#include "lmkit/cli/training_loop.hpp"
 #include "lmkit/nn/adamw.hpp"
 #include "lmkit/nn/gpt.hpp"
 #include "lmkit/nn/hf_gpt2.hpp"
@@ -38,15 +37,16 @@ struct TrainOptions {
   std::uint64_t steps = 1000, until = 0, warmup = 0;
   std::size_t batch = 8, ctx = 0, val_every = 100, val_batches = 4, checkpoint_every = 500;
   float lr = 1e-3f, min_lr = -1, weight_decay = 0.1f, clip = 1.0f;
+  float beta1 = 0.9f, beta2 = 0.95f, adam_eps = 1e-8f;
   std::uint64_t seed = 1;
   bool resume = false, json = false;
   bool steps_given = false;  // --steps was passed (with --resume: a new total)
 };
 
-// What a checkpoint saves of the options (not --out, --until, --resume, --json: see saved_options.hpp).
+// What a checkpoint saves of the options (not --out, --until, --resume, --json: see api/saved_options.hpp).
 template <typename O, typename Visit>
 void saved_fields(O& o, Visit visit) {
-  visit_common(o, visit);
+  api::visit_common(o, visit);
   visit("ctx", o.ctx);
   visit("min_lr", o.min_lr);
   visit("val_batches", o.val_batches);
@@ -101,8 +101,8 @@ void run_train(TrainOptions o) {
     if (o.out.empty()) usage_fail("--resume needs --out, the checkpoint directory to continue");
     state = read_json_file(o.out + "/training.json");
     const std::uint64_t steps_override = o.steps;
-    options_from_json(o, json_get<Json>(state, "options", o.out + "/training.json"),
-                      o.out + "/training.json");
+    api::options_from_json(o, json_get<Json>(state, "options", o.out + "/training.json"),
+                           o.out + "/training.json");
     if (o.steps_given) o.steps = steps_override;
   } else {
     if (o.data.empty() || o.tokenizer.empty() || o.config.empty() || o.out.empty())
@@ -114,15 +114,22 @@ void run_train(TrainOptions o) {
   if (o.min_lr < 0) o.min_lr = o.lr / 10;
   if (!resuming && o.warmup == 0) o.warmup = std::max<std::uint64_t>(1, o.steps / 20);
   // Before any data is read: the schedule's values, each in its domain.
-  api::validate({.steps = o.steps,
-                 .warmup = o.warmup,
-                 .lr = o.lr,
-                 .min_lr = o.min_lr,
-                 .weight_decay = o.weight_decay,
-                 .clip = o.clip,
-                 .beta1 = 0.9f,
-                 .beta2 = 0.95f,
-                 .eps = 1e-8f});
+  api::Trainer trainer({.schedule = {.steps = o.steps,
+                                     .warmup = o.warmup,
+                                     .lr = o.lr,
+                                     .min_lr = o.min_lr,
+                                     .weight_decay = o.weight_decay,
+                                     .clip = o.clip,
+                                     .beta1 = o.beta1,
+                                     .beta2 = o.beta2,
+                                     .eps = o.adam_eps},
+                        .until = until,
+                        .val_every = o.val_every,
+                        .checkpoint_every = o.checkpoint_every,
+                        .unit = "tok",
+                        .label = "train",
+                        .quiet = ProgressBar::quiet() || o.json,
+                        .on_step = {}});
 
   std::size_t threads = ThreadPool::default_threads();
   tensor::set_gemm_threads(threads);
@@ -159,40 +166,30 @@ void run_train(TrainOptions o) {
   if (val_tokens.size() <= o.ctx)
     fail("validation data: {} tokens cannot fill one window of --ctx {}", val_tokens.size(), o.ctx);
 
-  nn::AdamW optimizer({.beta1 = 0.9f, .beta2 = 0.95f, .eps = 1e-8f, .weight_decay = o.weight_decay},
-                      model->parameters().size());
-  const std::uint64_t last_step = until ? std::min(until, o.steps) : o.steps;
-  nn::TrainingProgress progress;
-  if (resuming) progress = nn::resume_progress(o.out, state, optimizer, last_step);
-  std::vector<nn::LossPoint>& history = progress.history;
-  std::uint64_t& step = progress.step;
-
-  const bool quiet = ProgressBar::quiet() || o.json;
-  if (!quiet)
+  if (resuming) trainer.resume(o.out, state, model->parameters().size());
+  if (!trainer.options().quiet)
     fmt::print(
         stderr,
         "Training {} parameters ({} layers, {} wide) on {} tokens ({} held out), batch {} × {}, {} threads\n",
         config.n_parameters(), config.n_layer, config.n_embd, train_tokens.size(), val_tokens.size(), o.batch,
         o.ctx, threads);
-  ProgressBar bar("train", o.steps, "steps");
-  bar.set(step);
   bool written = resuming;
-  auto checkpoint = [&] {
-    Json s = {{"format", "lmkit-train-1"}, {"step", step}, {"options", options_json(o)}};
+  auto checkpoint = [&](const api::Trainer& t) {
     nn::save_checkpoint(
-        o.out, written, *model, optimizer, o.tokenizer, s, history,
+        o.out, written, *model, t.optimizer(), o.tokenizer, t.state("lmkit-train-1", api::options_json(o)),
+        t.history(),
         [&](const std::string& temp_dir) { text::copy_tokenizer_files(tokenizer_source, temp_dir); });
     written = true;
   };
-
   std::vector<std::int32_t> inputs, targets;
-  const LoopResult r = run_training_loop(
-      *model, optimizer, progress, bar, loop_settings(o, last_step, o.min_lr, "tok", quiet),
+  const api::TrainResult r = trainer.run(
+      api::trainable(*model),
       [&](std::uint64_t at) {
         nn::sample_batch(train_tokens, o.batch, o.ctx, o.seed, at, inputs, targets);
         return std::pair{model->forward(inputs.data(), targets.data(), o.batch, o.ctx), o.batch * o.ctx};
       },
       [&] { return nn::evaluate_loss(*model, val_tokens, o.batch, o.ctx, o.val_batches); }, checkpoint);
+  const std::uint64_t step = trainer.step();
   if (o.json) {
     fmt::print("{}\n", Json{{"out", o.out},
                             {"steps", step},
@@ -235,11 +232,13 @@ const bool registered = register_command("train", [](CLI::App& app) {
   sub->add_option("--val-batches", o->val_batches, "Batches per validation")->capture_default_str();
   sub->add_option("--checkpoint-every", o->checkpoint_every, "Steps between checkpoints (0: only at the end)")
       ->capture_default_str();
+  sub->add_option("--beta1", o->beta1, "AdamW's first-moment decay")->capture_default_str();
+  sub->add_option("--beta2", o->beta2, "AdamW's second-moment decay")->capture_default_str();
+  sub->add_option("--adam-eps", o->adam_eps, "AdamW's epsilon")->capture_default_str();
   sub->add_flag("--resume", o->resume, "Continue the checkpoint in --out where it stopped");
   sub->add_flag("--json", o->json, "Print one JSON summary");
   sub->callback([o, steps] {
     o->steps_given = steps->count() > 0;
-    if (o->val_every == 0) usage_fail("--val-every must be positive");
     run_train(*o);
   });
 });
