@@ -19,6 +19,7 @@
 #include <random>
 
 #include "lmkit/api/saved_options.hpp"
+#include "lmkit/api/seq2seq_codec.hpp"
 #include "lmkit/api/trainer.hpp"
 #include "lmkit/cli/command.hpp"
 #include "lmkit/nn/adamw.hpp"
@@ -37,54 +38,7 @@ namespace lmkit::cli {
 
 namespace {
 
-const std::string mask_marker = "<mask>";
-
-// Text ⇄ model ids: the tokenizer's ids, plus the mask marker in sources.
-class PairCodec {
- public:
-  PairCodec(const text::Tokenizer& tokenizer, const nn::Seq2SeqConfig& config)
-      : tokenizer_(tokenizer), config_(config) {}
-
-  std::vector<std::int32_t> encode(std::string_view text, bool allow_mask) const {
-    std::vector<std::int32_t> ids;
-    auto append = [&](std::string_view piece) {
-      for (std::uint32_t id : tokenizer_.encode(piece)) ids.push_back(static_cast<std::int32_t>(id));
-    };
-    while (allow_mask && config_.mask_id >= 0) {
-      std::size_t at = text.find(mask_marker);
-      if (at == std::string_view::npos) break;
-      append(text.substr(0, at));
-      ids.push_back(config_.mask_id);
-      text.remove_prefix(at + mask_marker.size());
-    }
-    append(text);
-    return ids;
-  }
-
-  // Special ids other than the mask are left out; the mask is written as its marker.
-  std::string decode(const std::vector<std::int32_t>& ids) const {
-    std::string out;
-    std::vector<std::uint32_t> run;
-    auto flush = [&] {
-      out += tokenizer_.decode(run);
-      run.clear();
-    };
-    for (std::int32_t id : ids) {
-      if (static_cast<std::uint32_t>(id) < tokenizer_.vocab_size()) {
-        run.push_back(static_cast<std::uint32_t>(id));
-      } else if (id == config_.mask_id) {
-        flush();
-        out += mask_marker;
-      }
-    }
-    flush();
-    return out;
-  }
-
- private:
-  const text::Tokenizer& tokenizer_;
-  const nn::Seq2SeqConfig& config_;
-};
+using PairCodec = api::Seq2SeqCodec;
 
 struct TextPair {
   std::string source, target;
@@ -169,7 +123,7 @@ std::string corrupt_verse(const std::string& verse, const CorruptOptions& o, std
   for (std::size_t i = 0; i < n; ++i) {
     if (masked[i] && i > 0 && masked[i - 1]) continue;
     if (!out.empty()) out += ' ';
-    out += masked[i] ? mask_marker : words[i];
+    out += masked[i] ? std::string(api::seq2seq_mask_marker) : words[i];
   }
   return out;
 }
@@ -240,12 +194,7 @@ nn::Seq2SeqConfig make_config(const std::string& spec, std::uint32_t tokenizer_v
       usage_fail("--config {}: neither a built-in size (tiny) nor a config file", spec);
     config = nn::seq2seq_config_from_json(read_json_file(spec), spec);
   }
-  const auto base = static_cast<std::int32_t>(tokenizer_vocab);
-  config.vocab_size = tokenizer_vocab + 4;
-  config.pad_id = base;
-  config.bos_id = config.decoder_start_id = base + 1;
-  config.eos_id = base + 2;
-  config.mask_id = base + 3;
+  api::set_seq2seq_special_ids(config, tokenizer_vocab);
   config.validate(spec);
   return config;
 }
