@@ -51,6 +51,15 @@ expect_exit 2 -- "$lmkit" mlm train --data "$workdir/none.jsonl" --tokenizer byt
 expect_match "$err" "usage error: --steps 0: must be at least 1" "mlm train --steps 0 is refused"
 expect_exit 2 -- "$lmkit" classify train --data "$workdir/none.jsonl" --tokenizer bytes --out "$workdir/bad-schedule" --lr nan
 expect_match "$err" "usage error: --lr nan" "classify train --lr nan is refused"
+# AdamW's betas and epsilon are options of every trainer, checked the same way.
+for cmd in "train --config tiny" "seq2seq train --config tiny" "mlm train" "classify train"; do
+  # shellcheck disable=SC2086
+  expect_exit 2 -- "$lmkit" $cmd --data "$workdir/none.jsonl" --tokenizer bytes --out "$workdir/bad-schedule" --beta2 1
+  expect_match "$err" "usage error: --beta2 1: must be in \[0, 1)" "$cmd --beta2 1 is refused"
+  # shellcheck disable=SC2086
+  expect_exit 2 -- "$lmkit" $cmd --data "$workdir/none.jsonl" --tokenizer bytes --out "$workdir/bad-schedule" --adam-eps 0
+  expect_match "$err" "usage error: --adam-eps 0: must be a finite number > 0" "$cmd --adam-eps 0 is refused"
+done
 expect_exit 2 -- "$lmkit" --quiet --threads 2 train --out "$workdir/full" --resume --steps 0
 expect_match "$err" "usage error: --steps 0: must be at least 1" "--resume --steps 0 is refused"
 checks=$((checks + 1))

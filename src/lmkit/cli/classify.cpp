@@ -46,6 +46,7 @@ struct ClassifyOptions {
   std::size_t train_examples = 0;  // train, baseline: a label budget of this many examples (0: all)
   double train_fraction = 0;       // or of this fraction of them (0: all)
   float lr = 2e-4f, weight_decay = 0.01f, clip = 1.0f;
+  float beta1 = 0.9f, beta2 = 0.999f, adam_eps = 1e-8f;
   std::uint64_t seed = 1;
   bool force = false, json = false;
 };
@@ -151,9 +152,9 @@ void run_train(ClassifyOptions o) {
                  .min_lr = 0,
                  .weight_decay = o.weight_decay,
                  .clip = o.clip,
-                 .beta1 = 0.9f,
-                 .beta2 = 0.999f,
-                 .eps = 1e-8f});
+                 .beta1 = o.beta1,
+                 .beta2 = o.beta2,
+                 .eps = o.adam_eps});
   if (std::filesystem::exists(o.out) && !o.force)
     usage_fail("--out {} already exists; choose a new directory or pass --force", o.out);
   if (o.init.empty() && o.tokenizer.empty()) usage_fail("give --init (a pretrained encoder) or --tokenizer");
@@ -218,66 +219,81 @@ void run_train(ClassifyOptions o) {
                train.size() < available ? fmt::format(" of {}", available) : "", val.size(),
                fmt::join(labels, ", "), threads);
 
-  nn::AdamW optimizer({.beta1 = 0.9f, .beta2 = 0.999f, .eps = 1e-8f, .weight_decay = o.weight_decay},
-                      model.parameters().size());
-  const std::size_t warmup = std::max<std::size_t>(1, total_steps / 10);
+  // One step per batch of each epoch's shuffled order; validation (accuracy, and the mean negative
+  // log-probability of the right label as the history's validation loss) after each epoch.
+  api::Trainer trainer({.schedule = {.steps = total_steps,
+                                     .warmup = std::max<std::size_t>(1, total_steps / 10),
+                                     .lr = o.lr,
+                                     .min_lr = 0,
+                                     .weight_decay = o.weight_decay,
+                                     .clip = o.clip,
+                                     .beta1 = o.beta1,
+                                     .beta2 = o.beta2,
+                                     .eps = o.adam_eps},
+                        .until = 0,
+                        .val_every = steps_per_epoch,
+                        .checkpoint_every = 0,
+                        .unit = "seq",
+                        .label = "classify train",
+                        .quiet = quiet,
+                        .on_step = {}});
   std::vector<Json> epochs;
-  std::size_t step = 0;
-  double val_accuracy = 0;
-  float train_loss = 0;
+  std::vector<std::size_t> order(train.size());
+  double val_accuracy = 0, loss_sum = 0;
   const auto start = std::chrono::steady_clock::now();
-  for (std::size_t epoch = 0; epoch < o.epochs; ++epoch) {
-    std::vector<std::size_t> order(train.size());
-    std::iota(order.begin(), order.end(), 0);
-    std::mt19937_64 rng(o.seed * 1000003 + epoch);
-    std::shuffle(order.begin(), order.end(), rng);
-    ProgressBar bar(fmt::format("epoch {}/{}", epoch + 1, o.epochs), steps_per_epoch, "steps");
-    double loss_sum = 0;
-    for (std::size_t s = 0; s < steps_per_epoch; ++s) {
-      std::vector<std::size_t> rows(
-          order.begin() + static_cast<std::ptrdiff_t>(s * o.batch),
-          order.begin() + static_cast<std::ptrdiff_t>(std::min(train.size(), (s + 1) * o.batch)));
-      PaddedBatch b = make_batch(train, rows, *tokenizer);
-      std::vector<std::int32_t> batch_labels(rows.size());
-      for (std::size_t i = 0; i < rows.size(); ++i) batch_labels[i] = train_labels[rows[i]];
-      train_loss =
-          model.forward_classify(b.tokens.data(), nullptr, b.valid.data(), batch_labels.data(), b.B, b.T);
-      model.zero_grad();
-      model.backward();
-      nn::clip_grad_norm(model.gradients(), o.clip);
-      optimizer.step(model.parameters(), model.gradients(), model.parameter_specs(),
-                     nn::learning_rate(step, warmup, total_steps, o.lr, 0.0f));
-      ++step;
-      loss_sum += train_loss;
-      bar.set_note(fmt::format("loss {:.4f}", loss_sum / static_cast<double>(s + 1)));
-      bar.set(s + 1);
+  auto forward = [&](std::uint64_t step) {
+    const std::size_t s = step % steps_per_epoch;
+    if (s == 0) {  // a new epoch: a new order, seeded by the epoch
+      std::iota(order.begin(), order.end(), 0);
+      std::mt19937_64 rng(o.seed * 1000003 + step / steps_per_epoch);
+      std::shuffle(order.begin(), order.end(), rng);
+      loss_sum = 0;
     }
-    bar.finish();
-    val_accuracy =
-        accuracy(predict_probabilities(model, val, *tokenizer, o.batch), val_labels, labels.size());
-    epochs.push_back({{"epoch", epoch + 1},
-                      {"train_loss", loss_sum / static_cast<double>(steps_per_epoch)},
-                      {"val_accuracy", val_accuracy}});
+    std::vector<std::size_t> rows(
+        order.begin() + static_cast<std::ptrdiff_t>(s * o.batch),
+        order.begin() + static_cast<std::ptrdiff_t>(std::min(train.size(), (s + 1) * o.batch)));
+    PaddedBatch b = make_batch(train, rows, *tokenizer);
+    std::vector<std::int32_t> batch_labels(rows.size());
+    for (std::size_t i = 0; i < rows.size(); ++i) batch_labels[i] = train_labels[rows[i]];
+    const float loss =
+        model.forward_classify(b.tokens.data(), nullptr, b.valid.data(), batch_labels.data(), b.B, b.T);
+    loss_sum += loss;
+    return std::pair{loss, rows.size()};
+  };
+  auto evaluate = [&] {
+    const std::vector<float> probs = predict_probabilities(model, val, *tokenizer, o.batch);
+    val_accuracy = accuracy(probs, val_labels, labels.size());
+    double nll = 0;
+    for (std::size_t i = 0; i < val_labels.size(); ++i)
+      nll -= std::log(std::max(probs[i * labels.size() + static_cast<std::size_t>(val_labels[i])], 1e-30f));
+    const std::size_t epoch = epochs.size() + 1;
+    const double mean_loss = loss_sum / static_cast<double>(steps_per_epoch);
+    epochs.push_back({{"epoch", epoch}, {"train_loss", mean_loss}, {"val_accuracy", val_accuracy}});
     if (!quiet)
-      fmt::print(stderr, "epoch {}: mean train loss {:.4f}, validation accuracy {:.4f}\n", epoch + 1,
-                 loss_sum / static_cast<double>(steps_per_epoch), val_accuracy);
-  }
-  AtomicDirectory out(o.out, o.force);
-  nn::save_bert_dir(model, out.temp_path(), "", labels);
-  write_bert_tokenizer_files(*tokenizer, out.temp_path());
-  write_json_file(out.file("training.json"), {{"format", "lmkit-classify-1"},
-                                              {"init", o.init},
-                                              {"data", o.data},
-                                              {"label_field", o.label_field},
-                                              {"lines", o.lines},
-                                              {"train_examples", train.size()},
-                                              {"available_examples", available},
-                                              {"epochs", epochs},
-                                              {"batch", o.batch},
-                                              {"seq_len", o.seq_len},
-                                              {"lr", o.lr},
-                                              {"seed", o.seed}});
-  out.commit();
+      fmt::print(stderr, "epoch {}: mean train loss {:.4f}, validation accuracy {:.4f}\n", epoch, mean_loss,
+                 val_accuracy);
+    return val_labels.empty() ? 0.0f : static_cast<float>(nll / static_cast<double>(val_labels.size()));
+  };
+  auto save = [&](const api::Trainer&) {
+    AtomicDirectory out(o.out, o.force);
+    nn::save_bert_dir(model, out.temp_path(), "", labels);
+    write_bert_tokenizer_files(*tokenizer, out.temp_path());
+    write_json_file(out.file("training.json"), {{"format", "lmkit-classify-1"},
+                                                {"init", o.init},
+                                                {"data", o.data},
+                                                {"label_field", o.label_field},
+                                                {"lines", o.lines},
+                                                {"train_examples", train.size()},
+                                                {"available_examples", available},
+                                                {"epochs", epochs},
+                                                {"batch", o.batch},
+                                                {"seq_len", o.seq_len},
+                                                {"lr", o.lr},
+                                                {"seed", o.seed}});
+    out.commit();
+  };
+  trainer.run(api::trainable(model), forward, evaluate, save);
+  const std::size_t step = trainer.step();
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   if (o.json)
     fmt::print("{}\n", Json{{"out", o.out},
@@ -433,6 +449,9 @@ const bool registered = register_command("classify", [](CLI::App& app) {
       ->capture_default_str();
   train->add_option("--weight-decay", o->weight_decay, "AdamW weight decay on matrices")
       ->capture_default_str();
+  train->add_option("--beta1", o->beta1, "AdamW's first-moment decay")->capture_default_str();
+  train->add_option("--beta2", o->beta2, "AdamW's second-moment decay")->capture_default_str();
+  train->add_option("--adam-eps", o->adam_eps, "AdamW's epsilon")->capture_default_str();
   train->add_option("--seed", o->seed, "Seed for the new heads and the order of examples")
       ->capture_default_str();
   train->add_flag("--force", o->force, "Replace --out if it exists");

@@ -12,11 +12,10 @@
 
 #include <fmt/format.h>
 
+#include "lmkit/api/saved_options.hpp"
 #include "lmkit/api/trainer.hpp"
 #include "lmkit/cli/bert_data.hpp"
 #include "lmkit/cli/command.hpp"
-#include "lmkit/cli/saved_options.hpp"
-#include "lmkit/cli/training_loop.hpp"
 #include "lmkit/nn/adamw.hpp"
 #include "lmkit/nn/bert.hpp"
 #include "lmkit/nn/hf_bert.hpp"
@@ -47,6 +46,7 @@ struct MlmOptions {
   float mask_prob = 0.15f;
   float weight_decay = 0.01f;
   float clip = 1.0f;
+  float beta1 = 0.9f, beta2 = 0.999f, adam_eps = 1e-8f;
   std::uint64_t seed = 1;
   std::size_t val_every = 100;
   std::size_t val_batches = 8;
@@ -59,12 +59,12 @@ struct MlmOptions {
 };
 
 // What a checkpoint saves of the options, for --resume (not --out, --until, --resume, --force,
-// --json: see saved_options.hpp).
+// --json: see api/saved_options.hpp).
 template <typename O, typename Visit>
 void saved_fields(O& o, Visit visit) {
   visit("lines", o.lines);
   visit("config", o.config);
-  visit_common(o, visit);
+  api::visit_common(o, visit);
   visit("seq_len", o.seq_len);
   visit("mask_prob", o.mask_prob);
   visit("val_batches", o.val_batches);
@@ -126,7 +126,7 @@ void run_mlm_train(MlmOptions o) {
     if (json_get<std::string>(state, "format", path) != "lmkit-mlm-1")
       fail("{}: not an lmkit mlm checkpoint", path);
     const std::size_t steps_override = o.steps;
-    options_from_json(o, json_get<Json>(state, "options", path), path);  // leaves --out, --until, --json
+    api::options_from_json(o, json_get<Json>(state, "options", path), path);  // leaves --out, --until, --json
     if (o.steps_given) o.steps = steps_override;
   } else {
     if (o.data.empty() || o.tokenizer.empty())
@@ -140,15 +140,22 @@ void run_mlm_train(MlmOptions o) {
   if (o.val_every == 0) usage_fail("--val-every must be positive");
   if (o.warmup == 0) o.warmup = std::max<std::size_t>(1, o.steps / 20);
   // Before any data is read: the schedule's values, each in its domain.
-  api::validate({.steps = o.steps,
-                 .warmup = o.warmup,
-                 .lr = o.lr,
-                 .min_lr = o.lr / 10,
-                 .weight_decay = o.weight_decay,
-                 .clip = o.clip,
-                 .beta1 = 0.9f,
-                 .beta2 = 0.999f,
-                 .eps = 1e-8f});
+  api::Trainer trainer({.schedule = {.steps = o.steps,
+                                     .warmup = o.warmup,
+                                     .lr = o.lr,
+                                     .min_lr = o.lr / 10,
+                                     .weight_decay = o.weight_decay,
+                                     .clip = o.clip,
+                                     .beta1 = o.beta1,
+                                     .beta2 = o.beta2,
+                                     .eps = o.adam_eps},
+                        .until = o.until,
+                        .val_every = o.val_every,
+                        .checkpoint_every = o.checkpoint_every,
+                        .unit = "seq",
+                        .label = "mlm train",
+                        .quiet = ProgressBar::quiet() || o.json,
+                        .on_step = {}});
   const std::size_t threads = ThreadPool::default_threads();
   tensor::set_gemm_threads(threads);
   // A resumed run reads the tokenizer the checkpoint carries, wherever the original went.
@@ -183,7 +190,7 @@ void run_mlm_train(MlmOptions o) {
   const auto train = encode_examples(*tokenizer, train_examples, o.seq_len);
   const auto val = encode_examples(*tokenizer, val_examples, o.seq_len);
 
-  const bool quiet = ProgressBar::quiet() || o.json;
+  const bool quiet = trainer.options().quiet;
   std::size_t n_parameters = model.parameters().size();
   if (!quiet)
     fmt::print(stderr,
@@ -192,33 +199,23 @@ void run_mlm_train(MlmOptions o) {
                n_parameters, config.num_hidden_layers, config.hidden_size, train.size(), val.size(), o.batch,
                o.seq_len, threads);
 
-  nn::AdamW optimizer({.beta1 = 0.9f, .beta2 = 0.999f, .eps = 1e-8f, .weight_decay = o.weight_decay},
-                      n_parameters);
-  const std::size_t last_step = o.until ? std::min(o.until, o.steps) : o.steps;
-  nn::TrainingProgress progress;
-  if (o.resume) progress = nn::resume_progress(o.out, state, optimizer, last_step);
-  std::vector<nn::LossPoint>& history = progress.history;
+  if (o.resume) trainer.resume(o.out, state, n_parameters);
   const auto mask_id = static_cast<std::int32_t>(tokenizer->required_id("[MASK]"));
   const std::int32_t first_random = first_ordinary_id(*tokenizer);
   bool written = o.force || o.resume;
-  auto checkpoint = [&] {
+  auto checkpoint = [&](const api::Trainer& t) {
     AtomicDirectory out(o.out, written);
     nn::save_bert_dir(model, out.temp_path(), "", {});
     write_bert_tokenizer_files(*tokenizer, out.temp_path());
-    nn::write_training_files(
-        out.temp_path(), optimizer,
-        {{"format", "lmkit-mlm-1"}, {"step", progress.step}, {"options", options_json(o)}}, history,
-        "lmkit mlm train: " + o.out);
+    nn::write_training_files(out.temp_path(), t.optimizer(), t.state("lmkit-mlm-1", api::options_json(o)),
+                             t.history(), "lmkit mlm train: " + o.out);
     out.commit();
     written = true;
   };
-
-  ProgressBar bar("mlm train", o.steps, "steps");
-  bar.set(progress.step);
   std::vector<std::int32_t> inputs, targets;
   std::vector<std::size_t> rows(o.batch);
-  const LoopResult r = run_training_loop(
-      model, optimizer, progress, bar, loop_settings(o, last_step, o.lr / 10, "seq", quiet),
+  const api::TrainResult r = trainer.run(
+      api::trainable(model),
       [&](std::uint64_t at) {
         std::mt19937_64 rng(mix(o.seed ^ mix(at)));
         for (auto& row : rows) row = static_cast<std::size_t>(rng() % train.size());
@@ -231,7 +228,7 @@ void run_mlm_train(MlmOptions o) {
       [&] { return validation_loss(model, val, *tokenizer, o); }, checkpoint);
   if (o.json) {
     fmt::print("{}\n", Json{{"out", o.out},
-                            {"steps", last_step},
+                            {"steps", trainer.last_step()},
                             {"train_loss", r.train_loss},
                             {"val_loss", r.val_loss ? Json(*r.val_loss) : Json(nullptr)},
                             {"sequences_per_second", r.units_per_second},
@@ -242,7 +239,7 @@ void run_mlm_train(MlmOptions o) {
     fmt::print(
         "trained to step {} of {} in {:.1f} s: train MLM loss {:.4f}, validation MLM loss {:.4f}\nmodel: "
         "{}\n",
-        last_step, o.steps, r.seconds, r.train_loss, r.val_loss.value_or(0.0f), o.out);
+        trainer.last_step(), o.steps, r.seconds, r.train_loss, r.val_loss.value_or(0.0f), o.out);
   }
 }
 
@@ -272,6 +269,9 @@ const bool registered = register_command("mlm", [](CLI::App& app) {
   sub->add_option("--mask-prob", o->mask_prob, "Probability of choosing a position for the loss")
       ->capture_default_str();
   sub->add_option("--weight-decay", o->weight_decay, "AdamW weight decay on matrices")->capture_default_str();
+  sub->add_option("--beta1", o->beta1, "AdamW's first-moment decay")->capture_default_str();
+  sub->add_option("--beta2", o->beta2, "AdamW's second-moment decay")->capture_default_str();
+  sub->add_option("--adam-eps", o->adam_eps, "AdamW's epsilon")->capture_default_str();
   sub->add_option("--clip", o->clip, "Clip gradients to this global norm")->capture_default_str();
   sub->add_option("--seed", o->seed, "Seed for initialization, batches and masks")->capture_default_str();
   sub->add_option("--val-every", o->val_every, "Steps between validation losses")->capture_default_str();

@@ -18,10 +18,10 @@
 #include <memory>
 #include <random>
 
+#include "lmkit/api/saved_options.hpp"
+#include "lmkit/api/seq2seq_codec.hpp"
 #include "lmkit/api/trainer.hpp"
 #include "lmkit/cli/command.hpp"
-#include "lmkit/cli/saved_options.hpp"
-#include "lmkit/cli/training_loop.hpp"
 #include "lmkit/nn/adamw.hpp"
 #include "lmkit/nn/hf_bart.hpp"
 #include "lmkit/nn/seq2seq_generate.hpp"
@@ -38,54 +38,7 @@ namespace lmkit::cli {
 
 namespace {
 
-const std::string mask_marker = "<mask>";
-
-// Text ⇄ model ids: the tokenizer's ids, plus the mask marker in sources.
-class PairCodec {
- public:
-  PairCodec(const text::Tokenizer& tokenizer, const nn::Seq2SeqConfig& config)
-      : tokenizer_(tokenizer), config_(config) {}
-
-  std::vector<std::int32_t> encode(std::string_view text, bool allow_mask) const {
-    std::vector<std::int32_t> ids;
-    auto append = [&](std::string_view piece) {
-      for (std::uint32_t id : tokenizer_.encode(piece)) ids.push_back(static_cast<std::int32_t>(id));
-    };
-    while (allow_mask && config_.mask_id >= 0) {
-      std::size_t at = text.find(mask_marker);
-      if (at == std::string_view::npos) break;
-      append(text.substr(0, at));
-      ids.push_back(config_.mask_id);
-      text.remove_prefix(at + mask_marker.size());
-    }
-    append(text);
-    return ids;
-  }
-
-  // Special ids other than the mask are left out; the mask is written as its marker.
-  std::string decode(const std::vector<std::int32_t>& ids) const {
-    std::string out;
-    std::vector<std::uint32_t> run;
-    auto flush = [&] {
-      out += tokenizer_.decode(run);
-      run.clear();
-    };
-    for (std::int32_t id : ids) {
-      if (static_cast<std::uint32_t>(id) < tokenizer_.vocab_size()) {
-        run.push_back(static_cast<std::uint32_t>(id));
-      } else if (id == config_.mask_id) {
-        flush();
-        out += mask_marker;
-      }
-    }
-    flush();
-    return out;
-  }
-
- private:
-  const text::Tokenizer& tokenizer_;
-  const nn::Seq2SeqConfig& config_;
-};
+using PairCodec = api::Seq2SeqCodec;
 
 struct TextPair {
   std::string source, target;
@@ -170,7 +123,7 @@ std::string corrupt_verse(const std::string& verse, const CorruptOptions& o, std
   for (std::size_t i = 0; i < n; ++i) {
     if (masked[i] && i > 0 && masked[i - 1]) continue;
     if (!out.empty()) out += ' ';
-    out += masked[i] ? mask_marker : words[i];
+    out += masked[i] ? std::string(api::seq2seq_mask_marker) : words[i];
   }
   return out;
 }
@@ -219,14 +172,15 @@ struct TrainOptions {
   std::uint64_t steps = 0, until = 0, warmup = 0, seed = 1;
   std::size_t batch = 16, val_every = 100, val_pairs = 256, checkpoint_every = 500;
   float lr = 1e-3f, min_lr = -1, weight_decay = 0.01f, clip = 1.0f;
+  float beta1 = 0.9f, beta2 = 0.98f, adam_eps = 1e-8f;
   bool resume = false, json = false;
   bool steps_given = false;  // --steps was passed (with --resume: a new total)
 };
 
-// What a checkpoint saves of the options (not --out, --until, --resume, --json: see saved_options.hpp).
+// What a checkpoint saves of the options (not --out, --until, --resume, --json: see api/saved_options.hpp).
 template <typename O, typename Visit>
 void saved_fields(O& o, Visit visit) {
-  visit_common(o, visit);
+  api::visit_common(o, visit);
   visit("min_lr", o.min_lr);
   visit("val_pairs", o.val_pairs);
 }
@@ -240,12 +194,7 @@ nn::Seq2SeqConfig make_config(const std::string& spec, std::uint32_t tokenizer_v
       usage_fail("--config {}: neither a built-in size (tiny) nor a config file", spec);
     config = nn::seq2seq_config_from_json(read_json_file(spec), spec);
   }
-  const auto base = static_cast<std::int32_t>(tokenizer_vocab);
-  config.vocab_size = tokenizer_vocab + 4;
-  config.pad_id = base;
-  config.bos_id = config.decoder_start_id = base + 1;
-  config.eos_id = base + 2;
-  config.mask_id = base + 3;
+  api::set_seq2seq_special_ids(config, tokenizer_vocab);
   config.validate(spec);
   return config;
 }
@@ -259,7 +208,7 @@ void run_train(TrainOptions o) {
     const std::string path = o.out + "/training.json";
     state = read_json_file(path);
     const std::uint64_t steps_override = o.steps;
-    options_from_json(o, json_get<Json>(state, "options", path), path);
+    api::options_from_json(o, json_get<Json>(state, "options", path), path);
     if (o.steps_given) o.steps = steps_override;
   } else {
     if (o.data.empty() || o.tokenizer.empty() || o.config.empty() || o.out.empty())
@@ -273,15 +222,22 @@ void run_train(TrainOptions o) {
   if (o.min_lr < 0) o.min_lr = o.lr / 10;
   if (!resuming && o.warmup == 0) o.warmup = std::max<std::uint64_t>(1, o.steps / 20);
   // Before any data is read: the schedule's values, each in its domain.
-  api::validate({.steps = o.steps,
-                 .warmup = o.warmup,
-                 .lr = o.lr,
-                 .min_lr = o.min_lr,
-                 .weight_decay = o.weight_decay,
-                 .clip = o.clip,
-                 .beta1 = 0.9f,
-                 .beta2 = 0.98f,
-                 .eps = 1e-8f});
+  api::Trainer trainer({.schedule = {.steps = o.steps,
+                                     .warmup = o.warmup,
+                                     .lr = o.lr,
+                                     .min_lr = o.min_lr,
+                                     .weight_decay = o.weight_decay,
+                                     .clip = o.clip,
+                                     .beta1 = o.beta1,
+                                     .beta2 = o.beta2,
+                                     .eps = o.adam_eps},
+                        .until = until,
+                        .val_every = o.val_every,
+                        .checkpoint_every = o.checkpoint_every,
+                        .unit = "target tok",
+                        .label = "seq2seq train",
+                        .quiet = ProgressBar::quiet() || o.json,
+                        .on_step = {}});
   const std::size_t threads = ThreadPool::default_threads();
   tensor::set_gemm_threads(threads);
   auto tokenizer = text::load_tokenizer(o.tokenizer);
@@ -309,38 +265,30 @@ void run_train(TrainOptions o) {
     train.resize(train.size() - n_val);
   }
 
-  nn::AdamW optimizer({.beta1 = 0.9f, .beta2 = 0.98f, .eps = 1e-8f, .weight_decay = o.weight_decay},
-                      model->parameters().size());
-  const std::uint64_t last_step = until ? std::min(until, o.steps) : o.steps;
-  nn::TrainingProgress progress;
-  if (resuming) progress = nn::resume_progress(o.out, state, optimizer, last_step);
-  std::vector<nn::LossPoint>& history = progress.history;
-  std::uint64_t& step = progress.step;
-
-  const bool quiet = ProgressBar::quiet() || o.json;
-  if (!quiet)
+  if (resuming) trainer.resume(o.out, state, model->parameters().size());
+  if (!trainer.options().quiet)
     fmt::print(
         stderr,
         "Training {} parameters ({} + {} layers, {} wide) on {} pairs ({} held out), batch {}, {} threads\n",
         model->parameters().size(), config.n_encoder_layer, config.n_decoder_layer, config.n_embd,
         train.size(), val.size(), o.batch, threads);
-  ProgressBar bar("seq2seq train", o.steps, "steps");
-  bar.set(step);
   bool written = resuming;
-  auto checkpoint = [&] {
-    Json s = {{"format", "lmkit-seq2seq-train-1"}, {"step", step}, {"options", options_json(o)}};
-    nn::save_seq2seq_checkpoint(o.out, written, *model, optimizer, o.tokenizer, s, history);
+  auto checkpoint = [&](const api::Trainer& t) {
+    nn::save_seq2seq_checkpoint(o.out, written, *model, t.optimizer(), o.tokenizer,
+                                t.state("lmkit-seq2seq-train-1", api::options_json(o)), t.history());
     written = true;
   };
-  const LoopResult r = run_training_loop(
-      *model, optimizer, progress, bar, loop_settings(o, last_step, o.min_lr, "target tok", quiet),
+  const api::TrainResult r = trainer.run(
+      api::trainable(*model),
       [&](std::uint64_t at) {
         nn::Seq2SeqBatch batch = nn::sample_pair_batch(config, train, o.batch, o.seed, at);
         const float loss = model->forward(batch);
-        return std::pair{loss, std::count_if(batch.targets.begin(), batch.targets.end(),
-                                             [](std::int32_t t) { return t >= 0; })};
+        return std::pair{loss,
+                         static_cast<std::size_t>(std::count_if(batch.targets.begin(), batch.targets.end(),
+                                                                [](std::int32_t t) { return t >= 0; }))};
       },
       [&] { return nn::evaluate_pairs_loss(*model, val, o.batch, o.val_pairs); }, checkpoint);
+  const std::uint64_t step = trainer.step();
   if (o.json)
     fmt::print("{}\n", Json{{"out", o.out},
                             {"steps", step},
@@ -497,6 +445,9 @@ const bool registered = register_command("seq2seq", [](CLI::App& app) {
       ->capture_default_str();
   train->add_option("--clip", t->clip, "Clip gradients to this global norm")->capture_default_str();
   train->add_option("--seed", t->seed, "Seed for initialization and batches")->capture_default_str();
+  train->add_option("--beta1", t->beta1, "AdamW's first-moment decay")->capture_default_str();
+  train->add_option("--beta2", t->beta2, "AdamW's second-moment decay")->capture_default_str();
+  train->add_option("--adam-eps", t->adam_eps, "AdamW's epsilon")->capture_default_str();
   train->add_option("--val-every", t->val_every, "Steps between validation losses")->capture_default_str();
   train->add_option("--val-pairs", t->val_pairs, "Validation pairs per evaluation (0: all)")
       ->capture_default_str();
@@ -508,7 +459,6 @@ const bool registered = register_command("seq2seq", [](CLI::App& app) {
   train->add_flag("--json", t->json, "Print one JSON summary");
   train->callback([t, steps] {
     t->steps_given = steps->count() > 0;
-    if (t->val_every == 0) usage_fail("--val-every must be positive");
     run_train(*t);
   });
 

@@ -6,11 +6,12 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "lmkit/util/json.hpp"
 
-namespace lmkit::cli {
+namespace lmkit::api {
 
 template <typename T>
 void read_saved_field(const Json& j, const char* key, const std::string& ctx, T& out) {
@@ -45,6 +46,15 @@ void visit_common(O& o, Visit& visit) {
   visit("seed", o.seed);
   visit("val_every", o.val_every);
   visit("checkpoint_every", o.checkpoint_every);
+  visit("beta1", o.beta1);
+  visit("beta2", o.beta2);
+  visit("adam_eps", o.adam_eps);
+}
+
+// Keys that checkpoints of earlier versions lack: absent, the option keeps the value it has (the
+// trainer's default then, which is what those versions used).
+inline bool added_later(std::string_view key) {
+  return key == "beta1" || key == "beta2" || key == "adam_eps";
 }
 
 template <typename Options>
@@ -57,7 +67,10 @@ Json options_json(const Options& o) {
 // Every saved field must be present and of its type; errors name `ctx` and the key.
 template <typename Options>
 void options_from_json(Options& o, const Json& j, const std::string& ctx) {
-  saved_fields(o, [&](const char* key, auto& value) { read_saved_field(j, key, ctx, value); });
+  saved_fields(o, [&](const char* key, auto& value) {
+    if (added_later(key) && !j.contains(key)) return;
+    read_saved_field(j, key, ctx, value);
+  });
 }
 
-}  // namespace lmkit::cli
+}  // namespace lmkit::api

@@ -1,0 +1,178 @@
+#include "lmkit/api/gpt_training.hpp"
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <memory>
+
+#include "lmkit/nn/gpt.hpp"
+#include "lmkit/nn/hf_gpt2.hpp"
+#include "lmkit/nn/training.hpp"
+#include "lmkit/tensor/gemm.hpp"
+#include "lmkit/text/corpus.hpp"
+#include "lmkit/text/parallel_tokenize.hpp"
+#include "lmkit/text/tokenizer.hpp"
+#include "lmkit/text/tokenizer_files.hpp"
+#include "lmkit/util/error.hpp"
+#include "lmkit/util/json.hpp"
+#include "lmkit/util/progress.hpp"
+#include "lmkit/util/thread_pool.hpp"
+
+namespace lmkit::api {
+
+namespace {
+
+// The corpus as one token stream, read through text::CorpusReader and tokenized on all cores.
+// Documents are separated by the tokenizer's end-of-text token when it has one, else a blank line.
+std::vector<std::int32_t> read_tokens(const std::vector<std::string>& paths, const text::Tokenizer& tokenizer,
+                                      bool quiet) {
+  text::CorpusReader reader(paths);
+  std::vector<std::int32_t> tokens;
+  std::vector<std::uint32_t> blank_line;
+  if (!tokenizer.specials().eos) blank_line = tokenizer.encode("\n\n");
+  std::optional<ProgressBar> bar;
+  if (!quiet) bar.emplace("read " + paths.front(), reader.total_raw_bytes(), "B");
+  text::tokenize_corpus(reader, tokenizer, [&](text::TokenizedBatch& batch) {
+    for (const auto& doc : batch.documents) {
+      if (!tokens.empty()) {
+        if (auto eos = tokenizer.specials().eos)
+          tokens.push_back(static_cast<std::int32_t>(*eos));
+        else
+          tokens.insert(tokens.end(), blank_line.begin(), blank_line.end());
+      }
+      for (std::uint32_t id : doc.ids) tokens.push_back(static_cast<std::int32_t>(id));
+    }
+    if (bar) bar->set(batch.raw_bytes_read);
+  });
+  if (bar) bar->finish();
+  if (tokens.empty()) fail("{}: no text to train on", fmt::join(paths, ", "));
+  return tokens;
+}
+
+nn::GptConfig make_config(const std::string& spec, std::uint32_t vocab_size) {
+  nn::GptConfig config;
+  if (!nn::gpt_config_preset(spec, config)) {
+    if (!std::filesystem::is_regular_file(spec))
+      invalid_argument("config", spec, "neither a built-in size (tiny, small) nor a config file");
+    config = nn::gpt_config_from_json(read_json_file(spec), spec);
+    if (config.vocab_size != 0 && config.vocab_size < vocab_size)
+      fail("{}: vocab_size {} is smaller than the tokenizer's {}", spec, config.vocab_size, vocab_size);
+  }
+  if (config.vocab_size == 0) config.vocab_size = vocab_size;
+  config.validate(spec);
+  return config;
+}
+
+}  // namespace
+
+GptTrainResult train_gpt(GptTrainOptions o, const std::function<void(const GptTrainPlan&)>& on_start) {
+  const bool resuming = o.resume;
+  const std::uint64_t until = o.until;
+  Json state;
+  if (o.out.empty()) invalid_argument("out", "", "names the model directory to write (or to resume)");
+  if (resuming) {
+    const std::string path = o.out + "/training.json";
+    state = read_json_file(path);
+    const std::uint64_t steps_override = o.steps;
+    options_from_json(o, json_get<Json>(state, "options", path), path);
+    if (o.steps_given) o.steps = steps_override;
+  } else {
+    if (o.data.empty()) invalid_argument("data", "", "training needs a corpus");
+    if (o.tokenizer.empty()) invalid_argument("tokenizer", "", "training needs a tokenizer");
+    if (o.config.empty()) invalid_argument("config", "", "training needs a model size or config file");
+    if (std::filesystem::exists(o.out))
+      invalid_argument("out", o.out, "already exists; resume it or choose a new directory");
+  }
+  if (o.min_lr < 0) o.min_lr = o.lr / 10;
+  if (!resuming && o.warmup == 0) o.warmup = std::max<std::uint64_t>(1, o.steps / 20);
+  // Before any data is read: the schedule's values, each in its domain.
+  Trainer trainer({.schedule = {.steps = o.steps,
+                                .warmup = o.warmup,
+                                .lr = o.lr,
+                                .min_lr = o.min_lr,
+                                .weight_decay = o.weight_decay,
+                                .clip = o.clip,
+                                .beta1 = o.beta1,
+                                .beta2 = o.beta2,
+                                .eps = o.adam_eps},
+                   .until = until,
+                   .val_every = o.val_every,
+                   .checkpoint_every = o.checkpoint_every,
+                   .unit = "tok",
+                   .label = "train",
+                   .quiet = o.quiet,
+                   .on_step = o.on_step});
+  if (o.batch == 0) invalid_argument("batch", o.batch, "must be at least 1");
+
+  const std::size_t threads = ThreadPool::default_threads();
+  tensor::set_gemm_threads(threads);
+  // A checkpoint carries its tokenizer's files: resuming reads them there, wherever it was moved.
+  const std::string tokenizer_source = resuming && text::directory_has_tokenizer(o.out) ? o.out : o.tokenizer;
+  auto tokenizer = text::load_tokenizer(tokenizer_source);
+  std::vector<std::int32_t> train_tokens = read_tokens(o.data, *tokenizer, o.quiet), val_tokens;
+  if (!o.val_data.empty()) {
+    val_tokens = read_tokens(o.val_data, *tokenizer, o.quiet);
+  } else {
+    // Hold out the last tenth of the training stream for validation.
+    const std::size_t n_val = train_tokens.size() / 10;
+    val_tokens.assign(train_tokens.end() - static_cast<std::ptrdiff_t>(n_val), train_tokens.end());
+    train_tokens.resize(train_tokens.size() - n_val);
+  }
+
+  std::unique_ptr<nn::GptModel> model;
+  if (resuming) {
+    model = std::make_unique<nn::GptModel>(nn::load_gpt2_dir(o.out).model);
+  } else {
+    model = std::make_unique<nn::GptModel>(make_config(o.config, tokenizer->vocab_size()));
+    model->init_weights(o.seed);
+  }
+  const nn::GptConfig& config = model->config();
+  if (tokenizer->vocab_size() > config.vocab_size)
+    fail("the tokenizer's {} ids do not fit the model's vocab_size {}", tokenizer->vocab_size(),
+         config.vocab_size);
+  if (o.ctx == 0) o.ctx = std::min<std::size_t>(config.n_ctx, 256);
+  if (o.ctx > config.n_ctx) invalid_argument("ctx", o.ctx, "exceeds the model's n_ctx {}", config.n_ctx);
+  if (train_tokens.size() <= o.ctx)
+    fail("{}: {} tokens cannot fill one window of ctx = {} tokens", fmt::join(o.data, ", "),
+         train_tokens.size(), o.ctx);
+  if (val_tokens.size() <= o.ctx)
+    fail("validation data: {} tokens cannot fill one window of ctx = {} tokens", val_tokens.size(), o.ctx);
+
+  if (resuming) trainer.resume(o.out, state, model->parameters().size());
+  if (on_start)
+    on_start({.parameters = config.n_parameters(),
+              .layers = config.n_layer,
+              .width = config.n_embd,
+              .train_tokens = train_tokens.size(),
+              .val_tokens = val_tokens.size(),
+              .batch = o.batch,
+              .ctx = o.ctx,
+              .threads = threads});
+  bool written = resuming;
+  auto checkpoint = [&](const Trainer& t) {
+    nn::save_checkpoint(
+        o.out, written, *model, t.optimizer(), o.tokenizer, t.state("lmkit-train-1", options_json(o)),
+        t.history(),
+        [&](const std::string& temp_dir) { text::copy_tokenizer_files(tokenizer_source, temp_dir); });
+    written = true;
+  };
+  std::vector<std::int32_t> inputs, targets;
+  const TrainResult r = trainer.run(
+      trainable(*model),
+      [&](std::uint64_t at) {
+        nn::sample_batch(train_tokens, o.batch, o.ctx, o.seed, at, inputs, targets);
+        return std::pair{model->forward(inputs.data(), targets.data(), o.batch, o.ctx), o.batch * o.ctx};
+      },
+      [&] { return nn::evaluate_loss(*model, val_tokens, o.batch, o.ctx, o.val_batches); }, checkpoint);
+  return {.out = o.out,
+          .step = trainer.step(),
+          .steps = o.steps,
+          .train_loss = r.train_loss,
+          .val_loss = r.val_loss,
+          .tokens_per_second = r.units_per_second,
+          .parameters = config.n_parameters()};
+}
+
+}  // namespace lmkit::api

@@ -1,0 +1,81 @@
+#include "lmkit/api/gpt_training.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <fstream>
+
+#include "lmkit/nn/hf_gpt2.hpp"
+#include "lmkit/util/error.hpp"
+#include "support/temp_dir.hpp"
+
+namespace lmkit::api {
+namespace {
+
+GptTrainOptions tiny_run(const testing::TempDir& tmp, const std::string& out) {
+  const std::string corpus = (tmp.path / "corpus.txt").string();
+  if (!std::filesystem::exists(corpus)) {
+    std::ofstream f(corpus);
+    for (int i = 0; i < 60; ++i) f << "In the beginning was the word, and the word was " << i << ".\n";
+  }
+  GptTrainOptions o;
+  o.data = {corpus};
+  o.tokenizer = "bytes";
+  o.config = "tiny";
+  o.out = (tmp.path / out).string();
+  o.steps = 4;
+  o.batch = 2;
+  o.ctx = 16;
+  o.val_every = 2;
+  o.val_batches = 1;
+  o.steps_given = true;
+  o.on_step = [](const StepReport&) {};
+  return o;
+}
+
+TEST(TrainGpt, ResumingAnInterruptedRunEndsWithTheSameWeights) {
+  testing::TempDir tmp;
+  const GptTrainResult whole = train_gpt(tiny_run(tmp, "whole"));
+  EXPECT_EQ(whole.step, 4u);
+  GptTrainOptions part = tiny_run(tmp, "part");
+  part.until = 2;
+  EXPECT_EQ(train_gpt(part).step, 2u);
+  GptTrainOptions rest;
+  rest.out = part.out;
+  rest.resume = true;
+  rest.on_step = [](const StepReport&) {};
+  const GptTrainResult resumed = train_gpt(rest);
+  EXPECT_EQ(resumed.step, 4u);
+  EXPECT_EQ(resumed.train_loss, whole.train_loss);
+  const auto a = nn::load_gpt2_dir(whole.out).model, b = nn::load_gpt2_dir(resumed.out).model;
+  ASSERT_EQ(a.parameters().size(), b.parameters().size());
+  EXPECT_EQ(std::memcmp(a.parameters().data(), b.parameters().data(), a.parameters().size() * sizeof(float)),
+            0);
+}
+
+TEST(TrainGpt, RefusalsNameTheField) {
+  testing::TempDir tmp;
+  auto field_of = [](const GptTrainOptions& o) -> std::string {
+    try {
+      train_gpt(o);
+    } catch (const InvalidArgument& e) {
+      return e.field();
+    }
+    return "";
+  };
+  GptTrainOptions o = tiny_run(tmp, "x");
+  o.ctx = 4096;  // the tiny model's n_ctx is 128
+  EXPECT_EQ(field_of(o), "ctx");
+  o = tiny_run(tmp, "x");
+  o.config = "no-such-size";
+  EXPECT_EQ(field_of(o), "config");
+  o = tiny_run(tmp, "x");
+  o.beta1 = -0.5f;
+  EXPECT_EQ(field_of(o), "beta1");
+  o = tiny_run(tmp, "x");
+  o.out = tmp.path.string();  // exists
+  EXPECT_EQ(field_of(o), "out");
+}
+
+}  // namespace
+}  // namespace lmkit::api
