@@ -45,13 +45,14 @@ inline void add_corpus_options(CLI::App* command, CorpusCliOptions& corpus, cons
 }
 
 // Tells on stderr how many bad documents were skipped, with the first few of them.
+inline void report_skipped(std::uint64_t skipped, const std::vector<text::SkippedDocument>& examples) {
+  if (skipped == 0 || ProgressBar::quiet()) return;
+  fmt::print(stderr, "skipped {} bad documents, for example:\n", skipped);
+  for (std::size_t i = 0; i < examples.size() && i < 5; ++i)
+    fmt::print(stderr, "  {}:{}: {}\n", examples[i].source, examples[i].line, examples[i].reason);
+}
 inline void report_skipped(const text::CorpusReader& reader) {
-  if (reader.skipped() == 0 || ProgressBar::quiet()) return;
-  fmt::print(stderr, "skipped {} bad documents, for example:\n", reader.skipped());
-  for (std::size_t i = 0; i < reader.skipped_examples().size() && i < 5; ++i) {
-    const auto& bad = reader.skipped_examples()[i];
-    fmt::print(stderr, "  {}:{}: {}\n", bad.source, bad.line, bad.reason);
-  }
+  report_skipped(reader.skipped(), reader.skipped_examples());
 }
 
 }  // namespace lmkit::cli

@@ -13,7 +13,7 @@ namespace lmkit::cli {
 
 namespace {
 
-std::string format_doc(const ngram::OpenedIndex& idx, const Json& d) {
+std::string format_doc(const api::Index& idx, const Json& d) {
   std::string out = fmt::format(
       "document {} ({} tokens){}\n", d["doc_ix"].get<std::uint64_t>(), d["doc_len"].get<std::uint64_t>(),
       d["metadata"].get<std::string>().empty() ? "" : " " + d["metadata"].get<std::string>());
@@ -39,7 +39,7 @@ const bool registered = register_command("count", [](CLI::App& app) {
     o->add_query(sub, "The sequence");
     sub->callback([o] {
       const auto idx = o->open();
-      const auto r = ngram::QueryService(*idx->engine, idx->tokenizer.get()).answer(o->request("count"));
+      const auto r = idx->query(o->request("count"));
       if (o->json) return fmt::print("{}\n", json_text(r));
       fmt::print("{} occurrences of {} ({} tokens)\n", r["count"].get<std::uint64_t>(),
                  show_ids(*idx, r["token_ids"]), r["token_ids"].size());
@@ -52,9 +52,9 @@ const bool registered = register_command("count", [](CLI::App& app) {
     o->add_query(sub, "The prompt and continuation (its last token)");
     sub->callback([o] {
       const auto idx = o->open();
-      const auto r = ngram::QueryService(*idx->engine, idx->tokenizer.get()).answer(o->request("prob"));
+      const auto r = idx->query(o->request("prob"));
       if (o->json) return fmt::print("{}\n", json_text(r));
-      fmt::print("P({} | {}) = {}\n", show_token(*idx, r["cont_id"].get<std::uint32_t>()),
+      fmt::print("P({} | {}) = {}\n", idx->show_token(r["cont_id"].get<std::uint32_t>()),
                  show_ids(*idx, r["token_ids"]), show_prob(r));
     });
   }
@@ -65,15 +65,13 @@ const bool registered = register_command("count", [](CLI::App& app) {
     o->add_index(sub);
     o->add_query(sub, "The prompt");
     sub->add_option("--max-support", flags->max_support, "Sample when the prompt occurs more often")
-        ->capture_default_str()
-        ->check(non_negative);
+        ->capture_default_str();
     sub->add_flag("--exact", flags->exact, "Always count every occurrence");
-    sub->add_option("--top", flags->top, "Tokens to print")->capture_default_str()->check(non_negative);
+    sub->add_option("--top", flags->top, "Tokens to print")->capture_default_str();
     sub->callback([o, flags] {
       const auto idx = o->open();
       const auto r =
-          ngram::QueryService(*idx->engine, idx->tokenizer.get())
-              .answer(o->request("ntd", {{"max_support", flags->max_support}, {"exact", flags->exact}}));
+          idx->query(o->request("ntd", {{"max_support", flags->max_support}, {"exact", flags->exact}}));
       if (o->json) return fmt::print("{}\n", json_text(r));
       fmt::print("{}", format_ntd(*idx, r, flags->top));
     });
@@ -86,16 +84,13 @@ const bool registered = register_command("count", [](CLI::App& app) {
     o->add_index(sub);
     o->add_query(sub, "The sequence");
     sub->add_option("--maxnum", *maxnum, "Documents to show (evenly spaced over all matches)")
-        ->capture_default_str()
-        ->check(non_negative);
+        ->capture_default_str();
     sub->add_option("--max-disp-len", *max_disp_len, "Tokens of each document to show")
-        ->capture_default_str()
-        ->check(non_negative);
+        ->capture_default_str();
     sub->callback([o, maxnum, max_disp_len] {
       const auto idx = o->open();
       const auto r =
-          ngram::QueryService(*idx->engine, idx->tokenizer.get())
-              .answer(o->request("search_docs", {{"maxnum", *maxnum}, {"max_disp_len", *max_disp_len}}));
+          idx->query(o->request("search_docs", {{"maxnum", *maxnum}, {"max_disp_len", *max_disp_len}}));
       if (o->json) return fmt::print("{}\n", json_text(r));
       std::string out = fmt::format("{} occurrences of {}\n", r["cnt"].get<std::uint64_t>(),
                                     show_ids(*idx, r["token_ids"]));

@@ -1,20 +1,15 @@
 // `lmkit index build | info | verify`: ∞-gram indexes in Infini-gram's shard layout.
 #include <fmt/format.h>
 
-#include <chrono>
 #include <memory>
 
+#include "lmkit/api/index.hpp"
 #include "lmkit/cli/command.hpp"
 #include "lmkit/cli/corpus_options.hpp"
 #include "lmkit/cli/index_query.hpp"
-#include "lmkit/index/builder.hpp"
 #include "lmkit/index/index.hpp"
 #include "lmkit/index/verify.hpp"
-#include "lmkit/text/parallel_tokenize.hpp"
-#include "lmkit/text/tokenizer.hpp"
 #include "lmkit/util/error.hpp"
-#include "lmkit/util/progress.hpp"
-#include "lmkit/util/thread_pool.hpp"
 
 namespace lmkit::cli {
 
@@ -32,56 +27,22 @@ struct BuildCliOptions {
 };
 
 void run_build(const BuildCliOptions& o) {
-  auto tokenizer = text::load_tokenizer(o.tokenizer_spec);
-  index::BuildOptions options;
-  options.tokenizer_spec = tokenizer->spec();
-  options.vocab_size = tokenizer->vocab_size();
-  options.eos_token_id = tokenizer->specials().eos;
+  api::BuildIndexOptions options;
+  options.out = o.out;
+  options.tokenizer = o.tokenizer_spec;
   options.max_shard_tokens = o.max_shard_tokens;
   options.mem_gib = o.mem_gib;
   options.token_width = o.token_width;
-  options.write_metadata = !o.no_metadata;
-  options.build_info = {{"corpus", o.corpus.paths}, {"threads", ThreadPool::default_threads()}};
-  const auto start = std::chrono::steady_clock::now();
-
-  index::IndexBuilder builder(o.out, options);
-  text::CorpusReader reader(o.corpus.paths, o.corpus.reader_options());
-  {
-    ProgressBar bar("read and tokenize", reader.total_raw_bytes(), "B");
-    text::tokenize_corpus(reader, *tokenizer, [&](text::TokenizedBatch& batch) {
-      for (const auto& doc : batch.documents) {
-        std::string source = fmt::format("{}:{}", doc.document.source, doc.document.line);
-        // Infini-gram's metadata line: where the document came from, and its other JSONL fields.
-        const Json line = {
-            {"path", doc.document.source},
-            {"linenum", doc.document.line - 1},
-            {"metadata", doc.document.metadata.is_object() ? doc.document.metadata : Json::object()}};
-        builder.add_document(doc.ids, line.dump(), source);
-      }
-      bar.set(batch.raw_bytes_read);
-    });
-  }
-  report_skipped(reader);
-  index::BuildSummary summary = builder.finish();
-  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  double sort_seconds = 0;
-  for (const auto& shard : summary.shards) sort_seconds += shard.sort_seconds;
-  if (o.json) {
-    Json out = {{"path", summary.path},
-                {"tokens", summary.tokens()},
-                {"documents", summary.documents()},
-                {"shards", summary.shards.size()},
-                {"token_width", summary.token_width},
-                {"seconds", seconds},
-                {"sort_seconds", sort_seconds}};
-    fmt::print("{}\n", json_text(out));
-    return;
-  }
+  options.metadata = !o.no_metadata;
+  const api::BuildIndexResult result = api::build_index(o.corpus.paths, o.corpus.reader_options(), options);
+  report_skipped(result.skipped, result.skipped_examples);
+  if (o.json) return fmt::print("{}\n", json_text(result.to_json()));
+  const auto& summary = result.summary;
   fmt::print(
       "built {}: {} tokens in {} documents, {} shard(s), {}-byte tokens, in {:.1f} s "
       "(suffix sorting {:.1f} s)\n",
       summary.path, summary.tokens(), summary.documents(), summary.shards.size(), summary.token_width,
-      seconds, sort_seconds);
+      result.seconds, result.sort_seconds);
 }
 
 void run_info(const std::string& dir, bool json) {
@@ -149,8 +110,7 @@ const bool registered = register_command("index", [](CLI::App& app) {
   b->add_option("--tokenizer", build->tokenizer_spec, "bytes, gpt2, or a tokenizer file / directory")
       ->required();
   b->add_option("--out", build->out, "The index directory to create (must not exist)")->required();
-  b->add_option("--max-shard-tokens", build->max_shard_tokens, "Token positions per shard (0: no limit)")
-      ->check(non_negative);
+  b->add_option("--max-shard-tokens", build->max_shard_tokens, "Token positions per shard (0: no limit)");
   b->add_option("--mem", build->mem_gib,
                 "Memory budget in GiB for one shard (sizes the shards; 0: no limit)");
   b->add_option("--token-width", build->token_width,
@@ -172,8 +132,7 @@ const bool registered = register_command("index", [](CLI::App& app) {
   auto verify_json = std::make_shared<bool>(false);
   auto* v = index->add_subcommand("verify", "Check an index's checksums, structure and suffix order");
   v->add_option("dir", *verify_dir, "Index directory")->required();
-  v->add_option("--sample", *verify_sample, "Check this many random adjacent suffix pairs per shard (0: all)")
-      ->check(non_negative);
+  v->add_option("--sample", *verify_sample, "Check this many random adjacent suffix pairs per shard (0: all)");
   v->add_flag("--json", *verify_json, "Print one JSON document");
   v->callback(
       [verify_dir, verify_sample, verify_json] { run_verify(*verify_dir, *verify_sample, *verify_json); });

@@ -9,7 +9,7 @@
 
 #include "lmkit/cli/command.hpp"
 #include "lmkit/cli/index_query.hpp"
-#include "lmkit/text/input_stream.hpp"
+#include "lmkit/text/corpus.hpp"
 #include "lmkit/util/error.hpp"
 
 namespace lmkit::cli {
@@ -21,37 +21,15 @@ struct ScoreOptions {
   bool per_token = false;
 };
 
-// The documents to score, as token ids.
+// The documents to score, as token ids: --ids, the text, or every document of --file (read as every
+// corpus is: .gz / .zst decompressed, '-' for stdin, .jsonl a "text" field per line).
 std::vector<std::vector<std::uint32_t>> documents_to_score(const IndexQueryOptions& o, const ScoreOptions& s,
-                                                           const ngram::OpenedIndex& idx) {
-  auto encode = [&](const std::string& text, const std::string& where) {
-    if (!idx.tokenizer) fail("{}: the index has no tokenizer; pass --tokenizer or score --ids", where);
-    return idx.tokenizer->encode(text);
-  };
+                                                           const api::Index& idx) {
+  if (!o.ids.empty()) return {o.ids};
+  if (s.file.empty()) return {idx.tokenize(o.text)};
   std::vector<std::vector<std::uint32_t>> docs;
-  if (!o.ids.empty()) {
-    docs.push_back(o.ids);
-  } else if (!s.file.empty()) {
-    // Decompressed by content (.gz, .zst), "-" for stdin; .jsonl (or .jsonl.gz, .jsonl.zst): a
-    // "text" field per line.
-    text::InputStream in(s.file);
-    const bool jsonl =
-        s.file.ends_with(".jsonl") || s.file.ends_with(".jsonl.gz") || s.file.ends_with(".jsonl.zst");
-    if (jsonl) {
-      std::string line;
-      for (std::size_t n = 1; in.read_line(line); ++n) {
-        if (line.empty()) continue;
-        const auto where = fmt::format("{}:{}", in.name(), n);
-        docs.push_back(encode(json_get<std::string>(parse_json(line, where), "text", where), where));
-      }
-    } else {
-      std::string text;
-      in.read_all(text);
-      docs.push_back(encode(text, in.name()));
-    }
-  } else {
-    docs.push_back(encode(o.text, "query"));
-  }
+  text::CorpusReader reader({s.file});
+  for (text::Document doc; reader.next(doc);) docs.push_back(idx.tokenize(doc.text));
   return docs;
 }
 
@@ -63,7 +41,7 @@ void score_command(const IndexQueryOptions& o, const ScoreOptions& s) {
   double log2_sum = 0, seconds = 0;
   for (const auto& doc : docs) {
     const auto start = std::chrono::steady_clock::now();
-    const auto scores = idx->engine->score(doc);
+    const auto scores = idx->score(doc);
     seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     std::uint64_t doc_zero = 0;
     double doc_log2 = 0;
@@ -103,7 +81,7 @@ void score_command(const IndexQueryOptions& o, const ScoreOptions& s) {
         fmt::print("{:>10.6f} {:>12} {:>10}  {}\n", scores[i]["prob"].get<double>(),
                    fmt::format("{}/{}", scores[i]["cont_cnt"].get<std::uint64_t>(),
                                scores[i]["prompt_cnt"].get<std::uint64_t>()),
-                   scores[i]["suffix_len"].get<std::size_t>(), show_token(*idx, docs[d][i]));
+                   scores[i]["suffix_len"].get<std::size_t>(), idx->show_token(docs[d][i]));
     }
   }
   const std::uint64_t nonzero = tokens - zero;
@@ -126,9 +104,9 @@ const bool registered = register_command("infgram", [](CLI::App& app) {
     sub->callback([o] {
       const auto idx = o->open();
       const auto r =
-          ngram::QueryService(*idx->engine, idx->tokenizer.get()).answer(o->request("infgram_prob"));
+          idx->query(o->request("infgram_prob"));
       if (o->json) return fmt::print("{}\n", json_text(r));
-      fmt::print("P∞({} | {}) = {}  (suffix_len {})\n", show_token(*idx, r["cont_id"].get<std::uint32_t>()),
+      fmt::print("P∞({} | {}) = {}  (suffix_len {})\n", idx->show_token(r["cont_id"].get<std::uint32_t>()),
                  show_ids(*idx, r["token_ids"]), show_prob(r), r["suffix_len"].get<std::size_t>());
     });
   }
@@ -140,13 +118,11 @@ const bool registered = register_command("infgram", [](CLI::App& app) {
     o->add_index(sub);
     o->add_query(sub, "The prompt");
     sub->add_option("--max-support", *max_support, "Sample when the suffix occurs more often")
-        ->capture_default_str()
-        ->check(non_negative);
-    sub->add_option("--top", *top, "Tokens to print")->capture_default_str()->check(non_negative);
+        ->capture_default_str();
+    sub->add_option("--top", *top, "Tokens to print")->capture_default_str();
     sub->callback([o, max_support, top] {
       const auto idx = o->open();
-      const auto r = ngram::QueryService(*idx->engine, idx->tokenizer.get())
-                         .answer(o->request("infgram_ntd", {{"max_support", *max_support}}));
+      const auto r = idx->query(o->request("infgram_ntd", {{"max_support", *max_support}}));
       if (o->json) return fmt::print("{}\n", json_text(r));
       fmt::print("suffix_len {}\n{}", r["suffix_len"].get<std::size_t>(), format_ntd(*idx, r, *top));
     });

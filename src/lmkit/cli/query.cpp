@@ -13,20 +13,14 @@ namespace {
 
 const bool registered = register_command("query", [](CLI::App& app) {
   auto options = std::make_shared<IndexQueryOptions>();
-  auto limits = std::make_shared<ngram::QueryLimits>();
   auto* sub = app.add_subcommand("query", "Answer JSON query requests (one per line on stdin) over an index");
   options->add_index(sub);
-  sub->add_option("--max-request-bytes", limits->max_request_bytes,
+  sub->add_option("--max-request-bytes", options->index.limits.max_request_bytes,
                   "Longest request line; longer ones get an error reply")
-      ->capture_default_str()
-      ->check(non_negative);
-  sub->add_option("--max-query-tokens", limits->max_query_tokens, "Most tokens in a query")
-      ->capture_default_str()
-      ->check(non_negative);
-  sub->callback([options, limits] {
-    const auto idx = options->open();
-    ngram::QueryService(*idx->engine, idx->tokenizer.get(), *limits).serve(stdin, stdout);
-  });
+      ->capture_default_str();
+  sub->add_option("--max-query-tokens", options->index.limits.max_query_tokens, "Most tokens in a query")
+      ->capture_default_str();
+  sub->callback([options] { options->open()->service().serve(stdin, stdout); });
 });
 
 }  // namespace

@@ -7,11 +7,13 @@
 #include <chrono>
 #include <cmath>
 #include <cstring>
+#include <filesystem>
 #include <limits>
 
 #include "lmkit/index/checksum.hpp"
 #include "lmkit/index/index.hpp"
 #include "lmkit/index/suffix_array.hpp"
+#include "lmkit/text/tokenizer_files.hpp"
 #include "lmkit/util/atomic_file.hpp"
 #include "lmkit/util/error.hpp"
 #include "lmkit/util/progress.hpp"
@@ -297,9 +299,19 @@ BuildSummary IndexBuilder::finish() {
   build["mem_gib"] = options_.mem_gib;
   build["shard_capacity"] = shard_capacity_;
   build["lmkit_version"] = LMKIT_VERSION;
+  // The index carries its tokenizer's files (as a model directory does) and records where they are
+  // relative to itself, so it opens from any working directory and after being moved.
+  std::string tokenizer = options_.tokenizer_spec;
+  if (!tokenizer.empty() && !text::tokenizer_files(tokenizer).empty()) {
+    const std::string inside = directory_->file(kIndexTokenizerDir);
+    std::filesystem::create_directories(inside);
+    text::copy_tokenizer_files(tokenizer, inside);
+    tokenizer = kIndexTokenizerDir;
+  }
+  build["tokenizer_source"] = options_.tokenizer_spec;
   Json manifest = {{"format", "lmkit-index"},
                    {"format_version", 1},
-                   {"tokenizer", options_.tokenizer_spec},
+                   {"tokenizer", tokenizer},
                    {"vocab_size", options_.vocab_size},
                    {"token_width", token_width_},
                    {"checksum", "crc32"},

@@ -33,6 +33,10 @@ int token_width_for_vocab(std::uint64_t vocab_size);
 // output files: the 4-byte suffix array, up to 4 bytes of SA-IS buckets, 1 bit of types (rounded).
 constexpr std::uint64_t kSortBytesPerPosition = 9;
 
+// The folder inside an index that holds a copy of its tokenizer's files; the manifest's "tokenizer"
+// names it, relative to the index directory (the spec it was built with is under build.tokenizer_source).
+inline constexpr const char* kIndexTokenizerDir = "tokenizer";
+
 struct BuildOptions {
   std::string tokenizer_spec;  // recorded in the manifest, so queries can be given as text
   std::uint64_t vocab_size = 0;

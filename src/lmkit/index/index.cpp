@@ -129,6 +129,10 @@ Index Index::open(const std::string& dir) {
       fail("{}: format_version {} is not supported (this lmkit reads 1)", manifest_path, version);
     index.token_width_ = json_get<int>(m, "token_width", manifest_path);
     index.tokenizer_spec_ = json_get_or<std::string>(m, "tokenizer", "", manifest_path);
+    // A tokenizer inside the index (what lmkit writes) is named relative to the index directory.
+    if (!index.tokenizer_spec_.empty() && fs::path(index.tokenizer_spec_).is_relative() &&
+        fs::is_directory(fs::path(dir) / index.tokenizer_spec_))
+      index.tokenizer_spec_ = (fs::path(dir) / index.tokenizer_spec_).string();
     if (m.contains("eos_token_id") && !m["eos_token_id"].is_null())
       index.eos_token_id_ = json_get<std::uint32_t>(m, "eos_token_id", manifest_path);
     index.vocab_size_ = json_get_or<std::uint64_t>(m, "vocab_size", 0, manifest_path);
