@@ -4,7 +4,7 @@ SHELL := /bin/bash
 JOBS ?= $(shell nproc)
 LMKIT := build/release/lmkit
 
-.PHONY: deps build build-asan run test test-release test-asan bench format clean
+.PHONY: deps build build-asan build-fuzz run test test-release test-asan test-fuzz fuzz bench format clean
 
 deps:
 	@scripts/install-deps
@@ -19,6 +19,15 @@ build: deps build/release/build.ninja
 build-asan: deps build/debug-asan/build.ninja
 	cmake --build --preset debug-asan -j $(JOBS)
 
+# The libFuzzer targets (fuzz/, clang): only the libraries they need.
+build-fuzz: deps build/fuzz/build.ninja
+	cmake --build --preset fuzz -j $(JOBS)
+
+# Each fuzz target for FUZZ_SECONDS, one at a time; new corpus entries go to build/fuzz/corpus.
+FUZZ_SECONDS ?= 600
+fuzz: build-fuzz
+	fuzz/run.sh $(FUZZ_SECONDS)
+
 # lmkit's main job: prepare the KJV demo corpus and run the demonstration.
 run: build
 	$(LMKIT) demo --data-dir data/kjv
@@ -29,10 +38,15 @@ test-release: build
 test-asan: build-asan
 	ctest --preset debug-asan -j $(JOBS)
 
-# Every test in both builds; CTest prints its summary for each.
+# A bounded fuzz run for `make test`: 20 s per target from a fixed seed, so a pass here is no luck.
+test-fuzz: build-fuzz
+	fuzz/run.sh 20 --seed=1
+
+# Every test in both builds, then the bounded fuzz run; CTest prints its summary for each build.
 test: deps
 	@$(MAKE) --no-print-directory test-release
 	@$(MAKE) --no-print-directory test-asan
+	@$(MAKE) --no-print-directory test-fuzz
 
 bench: build
 	bench/run-all
