@@ -24,7 +24,8 @@ struct IndexQueryOptions {
 
   void add_index(CLI::App* sub) {
     sub->add_option("--index", index.dirs, "Index directory (Infini-gram layout); repeat to query several as one")
-        ->required();
+        ->required()
+        ->allow_extra_args(false);
     sub->add_option("--tokenizer", index.tokenizer, "Tokenizer spec, overriding the index manifest's");
     sub->add_option("--eos", index.eos_token_id, "EOS token id, overriding the index manifest's");
   }

@@ -302,7 +302,13 @@ BuildSummary IndexBuilder::finish() {
   // The index carries its tokenizer's files (as a model directory does) and records where they are
   // relative to itself, so it opens from any working directory and after being moved.
   std::string tokenizer = options_.tokenizer_spec;
-  if (!tokenizer.empty() && !text::tokenizer_files(tokenizer).empty()) {
+  // A spec lmkit cannot load files for (a name a test or another tool made up) is recorded as given.
+  std::vector<text::TokenizerFile> files;
+  try {
+    if (!tokenizer.empty()) files = text::tokenizer_files(tokenizer);
+  } catch (const UsageError&) {
+  }
+  if (!files.empty()) {
     const std::string inside = directory_->file(kIndexTokenizerDir);
     std::filesystem::create_directories(inside);
     text::copy_tokenizer_files(tokenizer, inside);
