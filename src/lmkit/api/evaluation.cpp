@@ -18,7 +18,8 @@ namespace lmkit::api {
 namespace {
 
 lm::TokenizedDocs read_docs(const std::vector<std::string>& paths, const text::CorpusOptions& options,
-                            const text::Tokenizer& tokenizer, std::size_t max_docs, const std::string& label) {
+                            const text::Tokenizer& tokenizer, std::size_t max_docs,
+                            const std::string& label) {
   text::CorpusReader reader(paths, options);
   const auto eos = tokenizer.specials().eos;
   lm::TokenizedDocs docs;
@@ -73,8 +74,9 @@ Evaluation evaluate(const EvaluationRequest& request) {
   Evaluation out;
   out.data = request.data;
   std::shared_ptr<const Model> model =
-      request.model ? request.model
-                    : (request.model_dir.empty() ? nullptr : Model::load(request.model_dir, request.tokenizer));
+      request.model
+          ? request.model
+          : (request.model_dir.empty() ? nullptr : Model::load(request.model_dir, request.tokenizer));
   std::shared_ptr<const Index> index = request.index;
   if (!index && !request.index_dir.empty()) {
     IndexOptions options;
@@ -90,17 +92,28 @@ Evaluation evaluate(const EvaluationRequest& request) {
   if (spec.empty() && model) spec = model->tokenizer_spec();
   if (spec.empty() && index) spec = index->tokenizer_spec();
   if (request.tokenizer.empty() && model && index)
-    check_same_tokenizer(model->tokenizer_spec(), "the model " + model->dir(), index->tokenizer_spec(),
+    check_same_tokenizer(model->tokenizer(), "the model " + model->dir(), index->tokenizer(),
                          "the index " + index->directories().front().dir());
   if (spec.empty()) usage_fail("no tokenizer known: the model and index name none; give a tokenizer spec");
-  auto tokenizer = text::load_tokenizer(spec);
+  // The tokenizer the model or index loaded, unless the request names another.
+  std::unique_ptr<text::Tokenizer> loaded;
+  const text::Tokenizer* tokenizer = nullptr;
+  if (model && spec == model->tokenizer_spec()) {
+    tokenizer = &model->tokenizer();
+  } else if (index && index->tokenizer() && spec == index->tokenizer_spec()) {
+    tokenizer = index->tokenizer();
+  } else {
+    loaded = text::load_tokenizer(spec);
+    tokenizer = loaded.get();
+  }
   out.tokenizer = spec;
   const std::uint32_t vocab_size = model ? model->vocab_size() : tokenizer->vocab_size();
   if (vocab_size < tokenizer->vocab_size())
     fail("{}: the model's vocabulary ({}) is smaller than its tokenizer's ({})", model->dir(), vocab_size,
          tokenizer->vocab_size());
 
-  const lm::TokenizedDocs docs = read_docs(request.data, request.corpus, *tokenizer, request.max_docs, "data");
+  const lm::TokenizedDocs docs =
+      read_docs(request.data, request.corpus, *tokenizer, request.max_docs, "data");
   std::shared_ptr<const lm::InfgramLM> infgram;
   if (index) {
     infgram = std::make_shared<const lm::InfgramLM>(index->shared_engine(), vocab_size, request.max_support);
@@ -126,7 +139,8 @@ Evaluation evaluate(const EvaluationRequest& request) {
       const lm::TokenizedDocs validation =
           read_docs(request.validation, request.corpus, *tokenizer, request.max_docs, "validation");
       ProgressBar bar("tune λ", validation.size(), "docs");
-      auto points = lm::mixture_points(*infgram, *neural, validation, [&](std::size_t done) { bar.set(done); });
+      auto points =
+          lm::mixture_points(*infgram, *neural, validation, [&](std::size_t done) { bar.set(done); });
       bar.finish();
       const lm::MixtureWeights weights = lm::tune_mixture(points);
       const lm::HybridLM hybrid(infgram, neural, weights);
@@ -159,17 +173,16 @@ Json Evaluation::to_json() const {
 std::vector<std::string> Evaluation::notes() const {
   std::vector<std::string> out;
   if (infgram)
-    out.push_back(fmt::format(
-        "infgram: sparse estimates at {:.1f}% of positions",
-        100.0 * static_cast<double>(infgram->sparse_positions) /
-            static_cast<double>(std::max<std::uint64_t>(1, infgram->overall.tokens))));
+    out.push_back(fmt::format("infgram: sparse estimates at {:.1f}% of positions",
+                              100.0 * static_cast<double>(infgram->sparse_positions) /
+                                  static_cast<double>(std::max<std::uint64_t>(1, infgram->overall.tokens))));
   for (const auto& row : rows)
     if (row.weights && row.relative_improvement)
-      out.push_back(fmt::format(
-          "{}: λ_sparse = {:.3f}, λ_dense = {:.3f} (tuned on {} validation tokens); "
-          "relative improvement over gpt (PPL_gpt − PPL_hybrid) / (PPL_gpt − 1) = {:.1f}%",
-          row.result.model, row.weights->lambda_sparse, row.weights->lambda_dense, validation_tokens,
-          100 * *row.relative_improvement));
+      out.push_back(
+          fmt::format("{}: λ_sparse = {:.3f}, λ_dense = {:.3f} (tuned on {} validation tokens); "
+                      "relative improvement over gpt (PPL_gpt − PPL_hybrid) / (PPL_gpt − 1) = {:.1f}%",
+                      row.result.model, row.weights->lambda_sparse, row.weights->lambda_dense,
+                      validation_tokens, 100 * *row.relative_improvement));
   return out;
 }
 

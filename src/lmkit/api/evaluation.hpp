@@ -33,9 +33,9 @@ struct EvaluationRequest {
   std::string model_dir, index_dir;
   std::shared_ptr<const Model> model;
   std::shared_ptr<const Index> index;
-  std::string tokenizer;      // overrides the model's and index's (which must otherwise agree)
-  int order = 5;              // n of the Katz and Kneser–Ney LMs, in [1, lm::kMaxNgramOrder]
-  bool ngram = true;          // evaluate Katz and Kneser–Ney over the index's documents
+  std::string tokenizer;             // overrides the model's and index's (which must otherwise agree)
+  int order = 5;                     // n of the Katz and Kneser–Ney LMs, in [1, lm::kMaxNgramOrder]
+  bool ngram = true;                 // evaluate Katz and Kneser–Ney over the index's documents
   std::uint64_t max_support = 1000;  // ∞-gram distributions of more frequent suffixes are sampled
   std::size_t max_docs = 0;          // evaluate on at most this many documents of each corpus (0: all)
   std::string plot;                  // write the ∞-gram's agreement-by-effective-n plot (SVG) here
@@ -43,17 +43,17 @@ struct EvaluationRequest {
 
 struct EvaluationRow {
   lm::EvalResult result;
-  std::optional<lm::MixtureWeights> weights;  // the hybrid's λ
+  std::optional<lm::MixtureWeights> weights;   // the hybrid's λ
   std::optional<double> relative_improvement;  // the hybrid's (PPL_gpt − PPL_hybrid) / (PPL_gpt − 1)
 };
 
 struct Evaluation {
   std::vector<std::string> data;
   std::string tokenizer;
-  std::vector<EvaluationRow> rows;                // in the order katz, kneser-ney, infgram, gpt, gpt+infgram
-  std::optional<lm::InfgramEvalResult> infgram;   // the ∞-gram's breakdown by effective n
-  std::uint64_t validation_tokens = 0;            // positions λ was tuned on
-  Json to_json() const;                           // the report `lmkit eval --json` prints
+  std::vector<EvaluationRow> rows;               // in the order katz, kneser-ney, infgram, gpt, gpt+infgram
+  std::optional<lm::InfgramEvalResult> infgram;  // the ∞-gram's breakdown by effective n
+  std::uint64_t validation_tokens = 0;           // positions λ was tuned on
+  Json to_json() const;                          // the report `lmkit eval --json` prints
   // One line per remark on the table: the ∞-gram's sparse fraction, the hybrid's λ and improvement.
   std::vector<std::string> notes() const;
 };

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <filesystem>
 
+#include "lmkit/ngram/open.hpp"
 #include "lmkit/text/parallel_tokenize.hpp"
 #include "lmkit/text/tokenizer_files.hpp"
 #include "lmkit/util/error.hpp"
@@ -31,6 +32,7 @@ std::shared_ptr<const Index> Index::open(const IndexOptions& options) {
   const index::Index& first = self.parts_.front();
   std::optional<std::uint32_t> eos = options.eos_token_id ? options.eos_token_id : first.eos_token_id();
   self.tokenizer_spec_ = options.tokenizer.empty() ? first.tokenizer_spec() : options.tokenizer;
+  if (!self.tokenizer_spec_.empty()) self.tokenizer_ = text::load_tokenizer(self.tokenizer_spec_);
   std::uint64_t first_fingerprint = 0;
   for (std::size_t i = 1; i < self.parts_.size(); ++i) {
     const index::Index& part = self.parts_[i];
@@ -47,32 +49,20 @@ std::shared_ptr<const Index> Index::open(const IndexOptions& options) {
       if (part.tokenizer_spec().empty() || first.tokenizer_spec().empty())
         fail("{} names tokenizer \"{}\" but {} names \"{}\"", first.dir(), first.tokenizer_spec(), part.dir(),
              part.tokenizer_spec());
-      if (first_fingerprint == 0)
-        first_fingerprint = text::tokenizer_fingerprint(*text::load_tokenizer(first.tokenizer_spec()));
+      // Without an override the tokenizer loaded above is the first directory's.
+      if (first_fingerprint == 0) first_fingerprint = text::tokenizer_fingerprint(*self.tokenizer_);
       if (text::tokenizer_fingerprint(*text::load_tokenizer(part.tokenizer_spec())) != first_fingerprint)
         fail("{} and {} were built with different tokenizers ({} and {})", first.dir(), part.dir(),
              first.tokenizer_spec(), part.tokenizer_spec());
     }
   }
-  if (!self.tokenizer_spec_.empty()) self.tokenizer_ = text::load_tokenizer(self.tokenizer_spec_);
   if (!eos && self.tokenizer_) eos = self.tokenizer_->specials().eos;
 
   std::vector<ngram::ShardFiles> shards;
   for (const index::Index& part : self.parts_) {
     self.vocab_size_ = std::max(self.vocab_size_, part.vocab_size());
-    for (const auto& shard : part.shards()) {
-      ngram::ShardFiles f;
-      f.tokens = shard.tokenized_file().bytes();
-      f.table = shard.table_file().bytes();
-      f.offsets = shard.offset_file().bytes();
-      if (shard.has_metadata()) {
-        f.metadata = shard.metadata_file().bytes();
-        f.metaoff = shard.metaoff_file().bytes();
-      }
-      f.pointer_width = static_cast<unsigned>(shard.pointer_width());
-      f.name = part.dir() + " shard " + shard.name();
-      shards.push_back(f);
-    }
+    auto files = ngram::shard_files(part);
+    shards.insert(shards.end(), files.begin(), files.end());
   }
   self.engine_ = std::make_unique<ngram::Engine>(
       std::move(shards), ngram::EngineConfig{static_cast<unsigned>(first.token_width()), eos});
@@ -125,7 +115,8 @@ index::BuildOptions builder_options(const BuildIndexOptions& options, const text
     b.eos_token_id = tokenizer->specials().eos;
   } else {
     if (options.vocab_size == 0)
-      invalid_argument("vocab_size", options.vocab_size, "give a tokenizer or the vocabulary size of the ids");
+      invalid_argument("vocab_size", options.vocab_size,
+                       "give a tokenizer or the vocabulary size of the ids");
     b.vocab_size = options.vocab_size;
     b.eos_token_id = options.eos_token_id;
   }
@@ -153,8 +144,8 @@ BuildIndexResult finish(index::IndexBuilder& builder, std::chrono::steady_clock:
 
 }  // namespace
 
-BuildIndexResult build_index(const std::vector<std::string>& corpus, const text::CorpusOptions& corpus_options,
-                             const BuildIndexOptions& options) {
+BuildIndexResult build_index(const std::vector<std::string>& corpus,
+                             const text::CorpusOptions& corpus_options, const BuildIndexOptions& options) {
   const auto start = std::chrono::steady_clock::now();
   auto tokenizer = load_build_tokenizer(options);
   if (!tokenizer) invalid_argument("tokenizer", "\"\"", "a corpus of text needs a tokenizer");
@@ -187,7 +178,8 @@ BuildIndexResult build_index(const std::vector<std::string>& corpus, const text:
   return result;
 }
 
-BuildIndexResult build_index_from_texts(std::span<const std::string> texts, const BuildIndexOptions& options) {
+BuildIndexResult build_index_from_texts(std::span<const std::string> texts,
+                                        const BuildIndexOptions& options) {
   const auto start = std::chrono::steady_clock::now();
   auto tokenizer = load_build_tokenizer(options);
   if (!tokenizer) invalid_argument("tokenizer", "\"\"", "texts need a tokenizer");

@@ -93,29 +93,29 @@ class Index : public std::enable_shared_from_this<Index> {
 // after being moved.
 struct BuildIndexOptions {
   std::string out;
-  std::string tokenizer;               // a tokenizer spec (text/tokenizer.hpp); "" only for build from ids
-  std::uint32_t vocab_size = 0;        // build from ids without a tokenizer: ids must be below it
+  std::string tokenizer;         // a tokenizer spec (text/tokenizer.hpp); "" only for build from ids
+  std::uint32_t vocab_size = 0;  // build from ids without a tokenizer: ids must be below it
   std::optional<std::uint32_t> eos_token_id;  // build from ids without a tokenizer
-  std::uint64_t max_shard_tokens = 0;  // token positions per shard (0: no limit)
-  double mem_gib = 0;                  // memory budget for a shard (0: the default policy)
-  int token_width = 0;                 // bytes per token (0: the smallest the vocabulary fits)
-  bool metadata = true;                // write metadata.S / metaoff.S (each document's source)
-  Json build_info = Json::object();    // recorded under the manifest's "build"
+  std::uint64_t max_shard_tokens = 0;         // token positions per shard (0: no limit)
+  double mem_gib = 0;                         // memory budget for a shard (0: the default policy)
+  int token_width = 0;                        // bytes per token (0: the smallest the vocabulary fits)
+  bool metadata = true;                       // write metadata.S / metaoff.S (each document's source)
+  Json build_info = Json::object();           // recorded under the manifest's "build"
 };
 
 struct BuildIndexResult {
   index::BuildSummary summary;
-  double seconds = 0;       // wall time of the whole build
-  double sort_seconds = 0;  // of which suffix sorting
-  std::uint64_t skipped = 0;                        // bad documents skipped (CorpusOptions::skip_bad)
+  double seconds = 0;         // wall time of the whole build
+  double sort_seconds = 0;    // of which suffix sorting
+  std::uint64_t skipped = 0;  // bad documents skipped (CorpusOptions::skip_bad)
   std::vector<text::SkippedDocument> skipped_examples;
   Json to_json() const;
 };
 
 // Reads, tokenizes (in parallel) and indexes corpus files (text/corpus.hpp: text, JSONL, .gz, .zst,
 // directories, "-" for stdin). Each document's metadata line records its source, line and fields.
-BuildIndexResult build_index(const std::vector<std::string>& corpus, const text::CorpusOptions& corpus_options,
-                             const BuildIndexOptions& options);
+BuildIndexResult build_index(const std::vector<std::string>& corpus,
+                             const text::CorpusOptions& corpus_options, const BuildIndexOptions& options);
 // From texts in memory, tokenized with options.tokenizer.
 BuildIndexResult build_index_from_texts(std::span<const std::string> texts, const BuildIndexOptions& options);
 // From token ids: with options.tokenizer set its vocabulary bounds the ids, else options.vocab_size.

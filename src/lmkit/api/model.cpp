@@ -121,11 +121,12 @@ std::string model_tokenizer_spec(const std::string& dir, const std::string& reco
   return text::directory_has_tokenizer(dir) ? dir : recorded;
 }
 
-void check_same_tokenizer(const std::string& a, const std::string& what_a, const std::string& b,
+void check_same_tokenizer(const text::Tokenizer& a, const std::string& what_a, const text::Tokenizer* b,
                           const std::string& what_b) {
-  if (a == b || a.empty() || b.empty()) return;
-  if (text::tokenizer_fingerprint(*text::load_tokenizer(a)) != text::tokenizer_fingerprint(*text::load_tokenizer(b)))
-    usage_fail("{}'s tokenizer ({}) differs from {}'s ({}); both must use one tokenizer", what_a, a, what_b, b);
+  if (!b || &a == b || a.spec() == b->spec()) return;
+  if (text::tokenizer_fingerprint(a) != text::tokenizer_fingerprint(*b))
+    usage_fail("{}'s tokenizer ({}) differs from {}'s ({}); both must use one tokenizer", what_a, a.spec(),
+               what_b, b->spec());
 }
 
 std::shared_ptr<const Model> Model::load(const std::string& dir, const std::string& tokenizer) {
@@ -147,7 +148,7 @@ std::uint32_t Model::vocab_size() const { return static_cast<std::uint32_t>(gpt_
 std::size_t Model::context_length() const { return gpt_->config().n_ctx; }
 
 void Model::check_index(const Index& index) const {
-  check_same_tokenizer(tokenizer_spec_, "the model " + dir_, index.tokenizer_spec(),
+  check_same_tokenizer(*tokenizer_, "the model " + dir_, index.tokenizer(),
                        "the index " + index.directories().front().dir());
 }
 
@@ -158,8 +159,8 @@ std::shared_ptr<const lm::LanguageModel> Model::language_model(const std::option
   check_index(*mixture->index);
   auto infgram = std::make_shared<const lm::InfgramLM>(mixture->index->shared_engine(), vocab_size(),
                                                        mixture->max_support);
-  return std::make_shared<const lm::HybridLM>(infgram, neural,
-                                              lm::MixtureWeights{mixture->lambda_sparse, mixture->lambda_dense});
+  return std::make_shared<const lm::HybridLM>(
+      infgram, neural, lm::MixtureWeights{mixture->lambda_sparse, mixture->lambda_dense});
 }
 
 std::vector<std::vector<std::uint32_t>> Model::prompts_of(const GenerateRequest& request) const {
@@ -173,26 +174,26 @@ std::vector<std::vector<std::uint32_t>> Model::prompts_of(const GenerateRequest&
     auto& ids = prompts[row];
     for (std::size_t i = 0; i < ids.size(); ++i)
       if (ids[i] >= vocab_size())
-        invalid_argument("prompt", ids[i], "prompt {}, token {}: not below the model's vocabulary size {}", row,
-                         i, vocab_size());
+        invalid_argument("prompt", ids[i], "prompt {}, token {}: not below the model's vocabulary size {}",
+                         row, i, vocab_size());
     if (ids.empty()) {
       // An empty prompt starts from the end-of-text token, as GPT-2 generates unconditionally.
       const auto start = tokenizer_->specials().eos ? tokenizer_->specials().eos : tokenizer_->specials().bos;
       if (!start)
-        invalid_argument("prompt", "\"\"",
-                         "is empty and tokenizer {} has no end-of-text token to start from", tokenizer_spec_);
+        invalid_argument("prompt", "\"\"", "is empty and tokenizer {} has no end-of-text token to start from",
+                         tokenizer_spec_);
       ids.push_back(*start);
     }
     if (!request.mixture && ids.size() >= context_length())
       invalid_argument("prompt", fmt::format("{} tokens", ids.size()),
-                       "prompt {} leaves no room to generate in the model's context of {}", row, context_length());
+                       "prompt {} leaves no room to generate in the model's context of {}", row,
+                       context_length());
   }
   return prompts;
 }
 
 std::vector<Completion> Model::generate(const GenerateRequest& request, const TokenCallback& on_token) const {
   validate(request);
-  if (request.mixture) check_index(*request.mixture->index);
   const auto prompts = prompts_of(request);
   std::optional<std::uint32_t> stop_token;
   if (request.stop_at_eos) stop_token = tokenizer_->specials().eos;
@@ -217,8 +218,9 @@ std::vector<Completion> Model::generate(const GenerateRequest& request, const To
     std::vector<std::vector<std::int32_t>> batch;
     for (const auto& p : prompts) batch.emplace_back(p.begin(), p.end());
     try {
-      nn::generate(*gpt_, batch, options,
-                   [&](std::size_t row, std::int32_t token) { take(row, static_cast<std::uint32_t>(token)); });
+      nn::generate(*gpt_, batch, options, [&](std::size_t row, std::int32_t token) {
+        take(row, static_cast<std::uint32_t>(token));
+      });
     } catch (const AllRowsStopped&) {
     }
   } else {
@@ -272,7 +274,8 @@ ScoredText Model::score(const ScoreRequest& request) const {
   out.ids = request.text.empty() ? request.ids : tokenizer_->encode(request.text);
   for (std::size_t i = 0; i < out.ids.size(); ++i)
     if (out.ids[i] >= vocab_size())
-      invalid_argument("ids", out.ids[i], "token {}: not below the model's vocabulary size {}", i, vocab_size());
+      invalid_argument("ids", out.ids[i], "token {}: not below the model's vocabulary size {}", i,
+                       vocab_size());
   out.logprobs.assign(out.ids.size(), std::nan(""));
   if (out.ids.empty()) return out;
   const auto model = language_model(request.mixture);

@@ -34,8 +34,8 @@ namespace lmkit::api {
 // ∞-gram estimate is sparse, else lambda_dense (lm/hybrid.hpp; `lmkit eval` tunes both).
 struct Mixture {
   std::shared_ptr<const Index> index;
-  double lambda_sparse = 0;  // in [0, 1]
-  double lambda_dense = 0;   // in [0, 1]
+  double lambda_sparse = 0;          // in [0, 1]
+  double lambda_dense = 0;           // in [0, 1]
   std::uint64_t max_support = 1000;  // ∞-gram distributions of more frequent suffixes are sampled
 };
 
@@ -127,9 +127,10 @@ class Model : public std::enable_shared_from_this<Model> {
 // files (so a model works wherever it is moved), else `recorded` (the spec its config.json names).
 std::string model_tokenizer_spec(const std::string& dir, const std::string& recorded);
 
-// Error unless `a` and `b` name tokenizers that do the same (compared by what they do, since a model
-// and an index each carry their own copy). `what_a`, `what_b` name their owners in the message.
-void check_same_tokenizer(const std::string& a, const std::string& what_a, const std::string& b,
+// UsageError unless `a` and `b` do the same (compared by what they do, since a model and an index
+// each carry their own copy); nothing to check when `b` is null (an index that names no tokenizer).
+// `what_a`, `what_b` name their owners in the message.
+void check_same_tokenizer(const text::Tokenizer& a, const std::string& what_a, const text::Tokenizer* b,
                           const std::string& what_b);
 
 }  // namespace lmkit::api

@@ -58,8 +58,10 @@ const bool registered = register_command("eval", [](CLI::App& app) {
   sub->add_option("--max-support", options->request.max_support,
                   "∞-gram next-token distributions of suffixes seen more often are estimated by sampling")
       ->capture_default_str();
-  sub->add_option("--max-docs", options->request.max_docs, "Evaluate on at most this many documents (0: all)");
-  sub->add_option("--plot", options->request.plot, "Write the ∞-gram agreement-by-effective-n plot (SVG) here");
+  sub->add_option("--max-docs", options->request.max_docs,
+                  "Evaluate on at most this many documents (0: all)");
+  sub->add_option("--plot", options->request.plot,
+                  "Write the ∞-gram agreement-by-effective-n plot (SVG) here");
   sub->add_flag("--json", options->json, "Print one JSON document");
   sub->callback([options] { run(*options); });
 });

@@ -35,12 +35,16 @@ void run_generate(GenerateCliOptions& o) {
     usage_fail("--index needs --lambda-sparse and --lambda-dense (lmkit eval tunes and reports them)");
   // What can be checked without files is checked before anything is loaded or printed (the mixture's
   // λ by their flags' ranges, its index once open).
-  api::validate(api::GenerateRequest{o.request.prompts, {}, o.request.max_new_tokens, o.request.sampling,
-                                     o.request.stop_at_eos, o.request.stop, std::nullopt});
+  // (The request has no mixture yet, so this checks the prompts and sampling options.)
+  api::validate(o.request);
   tensor::set_gemm_threads(ThreadPool::default_threads());
   const auto model = api::Model::load(o.model_dir, o.tokenizer);
-  if (!o.index_dir.empty())
-    o.request.mixture = api::Mixture{api::Index::open(o.index_dir), *o.lambda_sparse, *o.lambda_dense, 1000};
+  if (!o.index_dir.empty()) {
+    o.request.mixture.emplace();
+    o.request.mixture->index = api::Index::open(o.index_dir);
+    o.request.mixture->lambda_sparse = *o.lambda_sparse;
+    o.request.mixture->lambda_dense = *o.lambda_dense;
+  }
 
   // Streaming: a single prompt prints each piece of text as soon as its token is chosen.
   const bool stream = o.request.prompts.size() == 1 && !o.json;
@@ -82,7 +86,8 @@ const bool registered = register_command("generate", [](CLI::App& app) {
   sub->add_option("--top-k", o->request.sampling.top_k, "Sample among the k most likely tokens (0: all)")
       ->capture_default_str();
   sub->add_option("--top-p", o->request.sampling.top_p, "Nucleus sampling mass")->capture_default_str();
-  sub->add_option("--seed", o->request.sampling.seed, "Sampling seed (prompt i uses seed + i)")->capture_default_str();
+  sub->add_option("--seed", o->request.sampling.seed, "Sampling seed (prompt i uses seed + i)")
+      ->capture_default_str();
   sub->add_option("--index", o->index_dir, "Sample from the GPT + ∞-gram mixture over this index");
   sub->add_option("--lambda-sparse", o->lambda_sparse,
                   "Mixture weight of sparse ∞-gram estimates (with --index)")
@@ -90,7 +95,8 @@ const bool registered = register_command("generate", [](CLI::App& app) {
   sub->add_option("--lambda-dense", o->lambda_dense,
                   "Mixture weight of dense ∞-gram estimates (with --index)")
       ->check(CLI::Range(0.0, 1.0));
-  sub->add_option("--stop", o->request.stop, "End a continuation where its text first contains this; repeatable");
+  sub->add_option("--stop", o->request.stop,
+                  "End a continuation where its text first contains this; repeatable");
   sub->add_flag("--json", o->json, "Print one JSON document");
   sub->callback([o] { run_generate(*o); });
 });

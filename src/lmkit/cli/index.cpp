@@ -132,7 +132,8 @@ const bool registered = register_command("index", [](CLI::App& app) {
   auto verify_json = std::make_shared<bool>(false);
   auto* v = index->add_subcommand("verify", "Check an index's checksums, structure and suffix order");
   v->add_option("dir", *verify_dir, "Index directory")->required();
-  v->add_option("--sample", *verify_sample, "Check this many random adjacent suffix pairs per shard (0: all)");
+  v->add_option("--sample", *verify_sample,
+                "Check this many random adjacent suffix pairs per shard (0: all)");
   v->add_flag("--json", *verify_json, "Print one JSON document");
   v->callback(
       [verify_dir, verify_sample, verify_json] { run_verify(*verify_dir, *verify_sample, *verify_json); });

@@ -23,7 +23,8 @@ struct IndexQueryOptions {
   bool json = false;
 
   void add_index(CLI::App* sub) {
-    sub->add_option("--index", index.dirs, "Index directory (Infini-gram layout); repeat to query several as one")
+    sub->add_option("--index", index.dirs,
+                    "Index directory (Infini-gram layout); repeat to query several as one")
         ->required()
         ->allow_extra_args(false);
     sub->add_option("--tokenizer", index.tokenizer, "Tokenizer spec, overriding the index manifest's");
@@ -54,8 +55,8 @@ inline std::string show_ids(const api::Index& idx, const Json& ids) {
 
 inline std::string show_prob(const Json& r) {
   if (r["prob"].is_null()) return fmt::format("undefined (the prompt never occurs)");
-  return fmt::format("{}/{} = {:.6g}", r["cont_cnt"].get<std::uint64_t>(), r["prompt_cnt"].get<std::uint64_t>(),
-                     r["prob"].get<double>());
+  return fmt::format("{}/{} = {:.6g}", r["cont_cnt"].get<std::uint64_t>(),
+                     r["prompt_cnt"].get<std::uint64_t>(), r["prob"].get<double>());
 }
 
 // A next-token distribution for people, most frequent first (built whole, then printed: an error

@@ -103,8 +103,7 @@ const bool registered = register_command("infgram", [](CLI::App& app) {
     o->add_query(sub, "The prompt and continuation (its last token)");
     sub->callback([o] {
       const auto idx = o->open();
-      const auto r =
-          idx->query(o->request("infgram_prob"));
+      const auto r = idx->query(o->request("infgram_prob"));
       if (o->json) return fmt::print("{}\n", json_text(r));
       fmt::print("P∞({} | {}) = {}  (suffix_len {})\n", idx->show_token(r["cont_id"].get<std::uint32_t>()),
                  show_ids(*idx, r["token_ids"]), show_prob(r), r["suffix_len"].get<std::size_t>());

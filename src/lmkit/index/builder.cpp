@@ -315,14 +315,10 @@ BuildSummary IndexBuilder::finish() {
     tokenizer = kIndexTokenizerDir;
   }
   build["tokenizer_source"] = options_.tokenizer_spec;
-  Json manifest = {{"format", "lmkit-index"},
-                   {"format_version", 1},
-                   {"tokenizer", tokenizer},
-                   {"vocab_size", options_.vocab_size},
-                   {"token_width", token_width_},
-                   {"checksum", "crc32"},
-                   {"shards", manifest_shards_},
-                   {"build", build}};
+  Json manifest = {{"format", "lmkit-index"},     {"format_version", 1},
+                   {"tokenizer", tokenizer},      {"vocab_size", options_.vocab_size},
+                   {"token_width", token_width_}, {"checksum", "crc32"},
+                   {"shards", manifest_shards_},  {"build", build}};
   if (options_.eos_token_id) manifest["eos_token_id"] = *options_.eos_token_id;
   write_json_file(directory_->file("lmkit.json"), manifest);
   directory_->commit();
