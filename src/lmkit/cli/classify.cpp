@@ -1,12 +1,6 @@
-// `lmkit classify`: sequence classification with a BERT-like encoder (api/classifier.hpp) — the
-// pooler and a linear layer on the [CLS] position's final state — and the bag-of-words baseline it is
-// measured against.
-//
-//   lmkit classify train --init kjv-bert --data data/kjv/train.jsonl --lines --label-field testament --out
-//   kjv-cls lmkit classify eval --model kjv-cls --data data/kjv/test.jsonl --lines --label-field testament
-//   lmkit classify predict --model kjv-cls "And Jesus answered"
-//   lmkit classify baseline --data data/kjv/train.jsonl --test data/kjv/test.jsonl --lines --label-field
-//   testament
+// `lmkit classify` train / eval / predict / baseline: sequence classification with a BERT-like encoder
+// (the pooler and a linear layer on the [CLS] state) and the naive Bayes baseline it is measured
+// against, over api/classifier.hpp.
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
