@@ -139,6 +139,7 @@ std::vector<float> Classifier::probabilities(const std::vector<std::vector<std::
 std::vector<Prediction> Classifier::predict(const std::vector<std::string>& texts,
                                             const PredictOptions& options) {
   std::vector<Example> examples;
+  examples.reserve(texts.size());
   for (const auto& t : texts) examples.push_back({t, ""});
   const std::vector<float> probs =
       probabilities(encode_examples(*tokenizer_, examples, options.seq_len), options.batch);

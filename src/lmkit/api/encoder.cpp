@@ -31,6 +31,7 @@ std::vector<std::vector<float>> Encoder::embed(const std::vector<std::string>& t
     invalid_argument("seq_len", seq_len, "exceeds the model's max_position_embeddings {}", max_len);
   if (options.batch == 0) invalid_argument("batch", options.batch, "must be at least 1");
   std::vector<Example> examples;
+  examples.reserve(texts.size());
   for (const auto& t : texts) examples.push_back({t, ""});
   const auto sequences = encode_examples(*tokenizer_, examples, seq_len);
   const std::size_t C = dimension();
