@@ -57,18 +57,7 @@ void run_train_wordpiece(const TrainOptions& options) {
   report_skipped(reader);
   if (words.empty()) fail("{}: the corpus has no text", options.corpus.paths.front());
   text::WordPieceTokenizer tokenizer(text::train_wordpiece_vocab(words, train), train.tokenizer, options.out);
-  text::write_wordpiece_vocab(tokenizer, out.file("vocab.txt"));
-  text::write_hf_wordpiece_json(tokenizer, out.file("tokenizer.json"));
-  write_json_file(out.file("tokenizer_config.json"), {{"tokenizer_class", "BertTokenizerFast"},
-                                                      {"do_lower_case", !options.cased},
-                                                      {"strip_accents", nullptr},
-                                                      {"tokenize_chinese_chars", true},
-                                                      {"model_max_length", 512},
-                                                      {"unk_token", "[UNK]"},
-                                                      {"sep_token", "[SEP]"},
-                                                      {"pad_token", "[PAD]"},
-                                                      {"cls_token", "[CLS]"},
-                                                      {"mask_token", "[MASK]"}});
+  text::write_wordpiece_files(tokenizer, out.temp_path(), 512);
   out.commit();
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   if (options.json) {
