@@ -40,7 +40,8 @@ bool is_id_list(py::handle value, std::uint32_t max_id, bool allow_empty, std::v
   return true;
 }
 
-bool is_cnf(py::handle value, std::uint32_t max_id, std::vector<std::vector<std::vector<std::uint32_t>>>& out) {
+bool is_cnf(py::handle value, std::uint32_t max_id,
+            std::vector<std::vector<std::vector<std::uint32_t>>>& out) {
   PyObject* cnf = value.ptr();
   if (!PyList_CheckExact(cnf) || PyList_GET_SIZE(cnf) == 0) return false;
   out.assign(static_cast<std::size_t>(PyList_GET_SIZE(cnf)), {});
@@ -50,7 +51,8 @@ bool is_cnf(py::handle value, std::uint32_t max_id, std::vector<std::vector<std:
     auto& terms = out[static_cast<std::size_t>(c)];
     terms.resize(static_cast<std::size_t>(PyList_GET_SIZE(clause)));
     for (Py_ssize_t t = 0; t < PyList_GET_SIZE(clause); ++t)
-      if (!is_id_list(PyList_GET_ITEM(clause, t), max_id, false, terms[static_cast<std::size_t>(t)])) return false;
+      if (!is_id_list(PyList_GET_ITEM(clause, t), max_id, false, terms[static_cast<std::size_t>(t)]))
+        return false;
   }
   return true;
 }
@@ -59,8 +61,8 @@ std::vector<std::uint32_t> ids_argument(py::handle value, std::uint32_t max_id, 
   std::vector<std::uint32_t> ids;
   auto check = [&](long long id, std::size_t i) {
     if (id < 0 || static_cast<unsigned long long>(id) > max_id)
-      throw py::value_error(fmt::format("{}[{}] = {}: not a token id of this index (expected 0 to {})", what, i,
-                                        id, max_id));
+      throw py::value_error(
+          fmt::format("{}[{}] = {}: not a token id of this index (expected 0 to {})", what, i, id, max_id));
     ids.push_back(static_cast<std::uint32_t>(id));
   };
   if (py::isinstance<py::array>(value)) {
@@ -70,8 +72,8 @@ std::vector<std::uint32_t> ids_argument(py::handle value, std::uint32_t max_id, 
       throw py::type_error(fmt::format("{}: expected integer token ids, got a numpy array of dtype {}", what,
                                        py::str(array.dtype()).cast<std::string>()));
     if (array.ndim() != 1)
-      throw py::value_error(fmt::format("{}: expected a 1-D array of token ids, got {} dimensions", what,
-                                        array.ndim()));
+      throw py::value_error(
+          fmt::format("{}: expected a 1-D array of token ids, got {} dimensions", what, array.ndim()));
     auto as_int64 = py::array_t<long long, py::array::c_style | py::array::forcecast>::ensure(array);
     const auto view = as_int64.unchecked<1>();
     ids.reserve(static_cast<std::size_t>(view.shape(0)));
@@ -87,7 +89,8 @@ std::vector<std::uint32_t> ids_argument(py::handle value, std::uint32_t max_id, 
   for (std::size_t i = 0; i < n; ++i) {
     PyObject* item = PySequence_Fast_GET_ITEM(value.ptr(), static_cast<Py_ssize_t>(i));
     if (!PyLong_Check(item) || PyBool_Check(item))
-      throw py::type_error(fmt::format("{}[{}]: expected an int token id, got {}", what, i, Py_TYPE(item)->tp_name));
+      throw py::type_error(
+          fmt::format("{}[{}]: expected an int token id, got {}", what, i, Py_TYPE(item)->tp_name));
     int overflow = 0;
     const long long id = PyLong_AsLongLongAndOverflow(item, &overflow);
     if (overflow != 0)
@@ -104,15 +107,16 @@ std::string path_argument(py::handle value, const std::string& what) {
     py::object path = py::module_::import("os").attr("fspath")(value);
     if (py::isinstance<py::str>(path)) return path.cast<std::string>();
   }
-  throw py::type_error(fmt::format("{}: expected a path (str or os.PathLike), got {}", what,
-                                   Py_TYPE(value.ptr())->tp_name));
+  throw py::type_error(
+      fmt::format("{}: expected a path (str or os.PathLike), got {}", what, Py_TYPE(value.ptr())->tp_name));
 }
 
 std::vector<std::string> paths_argument(py::handle value, const std::string& what) {
   if (!PyList_Check(value.ptr()) && !PyTuple_Check(value.ptr())) return {path_argument(value, what)};
   std::vector<std::string> paths;
   const auto seq = py::reinterpret_borrow<py::sequence>(value);
-  for (std::size_t i = 0; i < seq.size(); ++i) paths.push_back(path_argument(seq[i], fmt::format("{}[{}]", what, i)));
+  for (std::size_t i = 0; i < seq.size(); ++i)
+    paths.push_back(path_argument(seq[i], fmt::format("{}[{}]", what, i)));
   return paths;
 }
 

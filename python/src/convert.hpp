@@ -18,7 +18,8 @@ bool is_int_in(py::handle value, std::uint64_t lo, std::uint64_t hi, std::uint64
 // Infini-gram's check_query_ids: a list of such ints in [0, max_id] (allow_empty: may be []).
 bool is_id_list(py::handle value, std::uint32_t max_id, bool allow_empty, std::vector<std::uint32_t>& out);
 // Infini-gram's check_cnf: a non-empty list of non-empty lists of non-empty id lists.
-bool is_cnf(py::handle value, std::uint32_t max_id, std::vector<std::vector<std::vector<std::uint32_t>>>& out);
+bool is_cnf(py::handle value, std::uint32_t max_id,
+            std::vector<std::vector<std::vector<std::uint32_t>>>& out);
 
 // lmkit's layer: token ids given as a list or tuple of ints or a 1-D integer numpy array. TypeError for
 // another type (a float, a str item), ValueError for an id outside [0, max_id]; `what` names the argument.

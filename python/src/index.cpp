@@ -52,11 +52,13 @@ class Index {
   // Counts of many queries in one call (one GIL release): a numpy uint64 array.
   py::array_t<std::uint64_t> count_batch(py::handle queries) const {
     if (!PyList_Check(queries.ptr()) && !PyTuple_Check(queries.ptr()))
-      throw py::type_error(fmt::format("queries: expected a list of queries, got {}", Py_TYPE(queries.ptr())->tp_name));
+      throw py::type_error(
+          fmt::format("queries: expected a list of queries, got {}", Py_TYPE(queries.ptr())->tp_name));
     const auto seq = py::reinterpret_borrow<py::sequence>(queries);
     std::vector<std::vector<std::uint32_t>> batch;
     batch.reserve(seq.size());
-    for (std::size_t i = 0; i < seq.size(); ++i) batch.push_back(query(seq[i], fmt::format("queries[{}]", i).c_str()));
+    for (std::size_t i = 0; i < seq.size(); ++i)
+      batch.push_back(query(seq[i], fmt::format("queries[{}]", i).c_str()));
     py::array_t<std::uint64_t> out(static_cast<py::ssize_t>(batch.size()));
     std::uint64_t* counts = out.mutable_data();
     {
@@ -76,7 +78,8 @@ class Index {
     py::dict by_id;
     for (const auto& [id, entry] : result.result_by_token_id)
       by_id[py::int_(id)] = py::dict("cont_cnt"_a = entry.cont_cnt, "prob"_a = entry.prob);
-    return py::dict("prompt_cnt"_a = result.prompt_cnt, "result_by_token_id"_a = by_id, "approx"_a = result.approx);
+    return py::dict("prompt_cnt"_a = result.prompt_cnt, "result_by_token_id"_a = by_id,
+                    "approx"_a = result.approx);
   }
 
   // P∞ of every token given all tokens before it (api::Index::score): numpy arrays of one entry per token.
@@ -126,8 +129,8 @@ class Index {
 };
 
 api::BuildIndexOptions build_options(py::handle out, const std::string& tokenizer, std::uint32_t vocab_size,
-                                     std::optional<std::uint32_t> eos_token_id, std::uint64_t max_shard_tokens,
-                                     int token_width, bool metadata) {
+                                     std::optional<std::uint32_t> eos_token_id,
+                                     std::uint64_t max_shard_tokens, int token_width, bool metadata) {
   api::BuildIndexOptions options;
   options.out = path_argument(out, "out");
   options.tokenizer = tokenizer;
@@ -174,9 +177,10 @@ class Tokenizer {
 }  // namespace
 
 void bind_index(py::module_& m) {
-  py::class_<Index>(m, "Index",
-                    "An ∞-gram index: one or several index directories opened as one (api::Index). Queries take "
-                    "text or token ids.")
+  py::class_<Index>(
+      m, "Index",
+      "An ∞-gram index: one or several index directories opened as one (api::Index). Queries take "
+      "text or token ids.")
       .def(py::init<py::handle, const std::string&, std::optional<std::uint32_t>>(), "index_dir"_a,
            "tokenizer"_a = "", "eos_token_id"_a = py::none())
       .def("count", &Index::count, "query"_a, "Occurrences of the query (text or ids).")
@@ -184,7 +188,8 @@ void bind_index(py::module_& m) {
       .def("ntd", &Index::ntd, "prompt"_a, "max_support"_a = 1000, "exact"_a = false,
            "The next-token distribution after the prompt.")
       .def("score", &Index::score, "tokens"_a,
-           "P∞ of every token given the tokens before it: numpy arrays prob, suffix_len, prompt_cnt, cont_cnt.")
+           "P∞ of every token given the tokens before it: numpy arrays prob, suffix_len, prompt_cnt, "
+           "cont_cnt.")
       .def("query", &Index::query_json, "request"_a, "Answers one JSON-service request (docs/query-api.md).")
       .def("tokenize", &Index::tokenize, "text"_a)
       .def_property_readonly("token_count", [](const Index& i) { return i.api().token_count(); })
@@ -198,7 +203,8 @@ void bind_index(py::module_& m) {
           "build_from_texts",
           [](py::handle out, const std::vector<std::string>& texts, const std::string& tokenizer,
              std::uint64_t max_shard_tokens, int token_width, bool metadata) {
-            const auto options = build_options(out, tokenizer, 0, std::nullopt, max_shard_tokens, token_width, metadata);
+            const auto options =
+                build_options(out, tokenizer, 0, std::nullopt, max_shard_tokens, token_width, metadata);
             api::BuildIndexResult result;
             {
               py::gil_scoped_release release;
@@ -206,15 +212,17 @@ void bind_index(py::module_& m) {
             }
             return summary(result);
           },
-          "out"_a, "texts"_a, "tokenizer"_a, "max_shard_tokens"_a = 0, "token_width"_a = 0, "metadata"_a = true,
-          "Builds an index of the texts in directory `out` (which must not exist); returns the build summary.")
+          "out"_a, "texts"_a, "tokenizer"_a, "max_shard_tokens"_a = 0, "token_width"_a = 0,
+          "metadata"_a = true,
+          "Builds an index of the texts in directory `out` (which must not exist); returns the build "
+          "summary.")
       .def_static(
           "build_from_ids",
           [](py::handle out, py::handle documents, const std::string& tokenizer, std::uint32_t vocab_size,
              std::optional<std::uint32_t> eos_token_id, std::uint64_t max_shard_tokens, int token_width,
              bool metadata) {
-            const auto options =
-                build_options(out, tokenizer, vocab_size, eos_token_id, max_shard_tokens, token_width, metadata);
+            const auto options = build_options(out, tokenizer, vocab_size, eos_token_id, max_shard_tokens,
+                                               token_width, metadata);
             if (!PyList_Check(documents.ptr()) && !PyTuple_Check(documents.ptr()))
               throw py::type_error("documents: expected a list of token id sequences");
             std::vector<std::vector<std::uint32_t>> docs;
@@ -232,12 +240,14 @@ void bind_index(py::module_& m) {
           "max_shard_tokens"_a = 0, "token_width"_a = 0, "metadata"_a = true,
           "Builds an index of token id documents in `out`; without a tokenizer, vocab_size bounds the ids.");
 
-  py::class_<Tokenizer>(m, "Tokenizer", "A tokenizer by spec: 'bytes', 'gpt2', a tokenizer.json, a directory, ...")
+  py::class_<Tokenizer>(m, "Tokenizer",
+                        "A tokenizer by spec: 'bytes', 'gpt2', a tokenizer.json, a directory, ...")
       .def(py::init<const std::string&>(), "spec"_a)
       .def("encode", &Tokenizer::encode, "text"_a)
       .def("encode_batch", &Tokenizer::encode_batch, "texts"_a)
       .def("decode", &Tokenizer::decode, "ids"_a)
-      .def("piece", [](const Tokenizer& t, std::uint32_t id) { return py::bytes(t.get().piece(id)); }, "id"_a)
+      .def(
+          "piece", [](const Tokenizer& t, std::uint32_t id) { return py::bytes(t.get().piece(id)); }, "id"_a)
       .def_property_readonly("vocab_size", [](const Tokenizer& t) { return t.get().vocab_size(); })
       .def_property_readonly("eos_token_id", [](const Tokenizer& t) { return t.get().specials().eos; })
       .def_property_readonly("spec", [](const Tokenizer& t) { return t.get().spec(); });

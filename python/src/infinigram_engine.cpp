@@ -28,8 +28,8 @@ py::dict error_dict(const std::string& message) { return py::dict("error"_a = me
 
 py::dict doc_dict(const ngram::DocResult& doc) {
   return py::dict("doc_ix"_a = doc.doc_ix, "doc_len"_a = doc.doc_len, "disp_len"_a = doc.disp_len,
-                  "needle_offset"_a = doc.needle_offset, "metadata"_a = doc.metadata, "token_ids"_a = doc.token_ids,
-                  "blocked"_a = false);
+                  "needle_offset"_a = doc.needle_offset, "metadata"_a = doc.metadata,
+                  "token_ids"_a = doc.token_ids, "blocked"_a = false);
 }
 
 py::list docs_list(const std::vector<ngram::DocResult>& docs) {
@@ -86,7 +86,8 @@ class InfiniGramEngine {
           "bow_ids_path: lmkit has no attribute() / creativity() queries, for which Infini-gram reads it");
     if (require_bool(precompute_unigram_logprobs, "precompute_unigram_logprobs"))
       throw py::value_error(
-          "precompute_unigram_logprobs=True: lmkit has no attribute() query, for which Infini-gram precomputes "
+          "precompute_unigram_logprobs=True: lmkit has no attribute() query, for which Infini-gram "
+          "precomputes "
           "them");
     max_support_ = require_int(max_support, "max_support", 1);
     max_clause_freq_ = require_int(max_clause_freq, "max_clause_freq", 1);
@@ -102,12 +103,13 @@ class InfiniGramEngine {
     }
     const ngram::Engine& e = engine();
     if (e.token_width() != width)
-      throw py::value_error(fmt::format("token_dtype = '{}', but the index in {} has {}-byte tokens (token_dtype "
-                                        "'u{}')",
-                                        dtype, options.dirs.front(), e.token_width(), 8 * e.token_width()));
+      throw py::value_error(
+          fmt::format("token_dtype = '{}', but the index in {} has {}-byte tokens (token_dtype "
+                      "'u{}')",
+                      dtype, options.dirs.front(), e.token_width(), 8 * e.token_width()));
     if (eos >= e.separator_id())
-      throw py::value_error(fmt::format("eos_token_id = {}: not a token id of {}-byte tokens (at most {})", eos,
-                                        width, e.separator_id() - 1));
+      throw py::value_error(fmt::format("eos_token_id = {}: not a token id of {}-byte tokens (at most {})",
+                                        eos, width, e.separator_id() - 1));
     token_id_max_ = e.separator_id() - 1;
   }
 
@@ -161,7 +163,8 @@ class InfiniGramEngine {
 
   py::object ntd(py::handle prompt_ids, py::handle max_support, bool infgram) const {
     std::uint64_t support = 0;
-    if (!parameter(max_support, max_support_, support)) return error_dict("max_support must be a positive integer");
+    if (!parameter(max_support, max_support_, support))
+      return error_dict("max_support must be a positive integer");
     std::vector<std::uint32_t> prompt;
     if (!is_id_list(prompt_ids, token_id_max_, true, prompt)) return ids_error("prompt_ids", "");
     ngram::InfgramNtdResult result;
@@ -181,7 +184,8 @@ class InfiniGramEngine {
   py::object search_docs(py::handle input_ids, py::handle maxnum, py::handle max_disp_len) const {
     std::uint64_t num = 0, disp = 0;
     if (!parameter(maxnum, maxnum_, num)) return error_dict("maxnum must be a positive integer");
-    if (!parameter(max_disp_len, max_disp_len_, disp)) return error_dict("max_disp_len must be a positive integer");
+    if (!parameter(max_disp_len, max_disp_len_, disp))
+      return error_dict("max_disp_len must be a positive integer");
     std::vector<std::uint32_t> ids;
     if (!is_id_list(input_ids, token_id_max_, true, ids)) return ids_error("input_ids", "");
     ngram::SearchDocsResult result;
@@ -192,7 +196,8 @@ class InfiniGramEngine {
     return search_dict(result);
   }
 
-  py::object find_cnf(py::handle cnf, py::handle max_clause_freq, py::handle max_diff_tokens, int what) const {
+  py::object find_cnf(py::handle cnf, py::handle max_clause_freq, py::handle max_diff_tokens,
+                      int what) const {
     ngram::CnfOptions options;
     if (!parameter(max_clause_freq, max_clause_freq_, options.max_clause_freq))
       return error_dict("max_clause_freq must be a positive integer");
@@ -200,31 +205,33 @@ class InfiniGramEngine {
       return error_dict("max_diff_tokens must be a positive integer");
     ngram::Cnf query;
     if (!is_cnf(cnf, token_id_max_, query))
-      return error_dict(fmt::format("cnf must be a non-empty, triply-nested list of integers in range [0, {}]",
-                                    token_id_max_));
+      return error_dict(fmt::format(
+          "cnf must be a non-empty, triply-nested list of integers in range [0, {}]", token_id_max_));
     ngram::CnfResult result;
     {
       py::gil_scoped_release release;
       result = engine().find_cnf(query, options);
     }
     if (what == count_only) return py::dict("count"_a = result.cnt, "approx"_a = result.approx);
-    return py::dict("cnt"_a = result.cnt, "approx"_a = result.approx, "ptrs_by_shard"_a = result.ptrs_by_shard);
+    return py::dict("cnt"_a = result.cnt, "approx"_a = result.approx,
+                    "ptrs_by_shard"_a = result.ptrs_by_shard);
   }
 
-  py::object search_docs_cnf(py::handle cnf, py::handle maxnum, py::handle max_disp_len, py::handle max_clause_freq,
-                             py::handle max_diff_tokens) const {
+  py::object search_docs_cnf(py::handle cnf, py::handle maxnum, py::handle max_disp_len,
+                             py::handle max_clause_freq, py::handle max_diff_tokens) const {
     std::uint64_t num = 0, disp = 0;
     ngram::CnfOptions options;
     if (!parameter(maxnum, maxnum_, num)) return error_dict("maxnum must be a positive integer");
-    if (!parameter(max_disp_len, max_disp_len_, disp)) return error_dict("max_disp_len must be a positive integer");
+    if (!parameter(max_disp_len, max_disp_len_, disp))
+      return error_dict("max_disp_len must be a positive integer");
     if (!parameter(max_clause_freq, max_clause_freq_, options.max_clause_freq))
       return error_dict("max_clause_freq must be a positive integer");
     if (!parameter(max_diff_tokens, max_diff_tokens_, options.max_diff_tokens))
       return error_dict("max_diff_tokens must be a positive integer");
     ngram::Cnf query;
     if (!is_cnf(cnf, token_id_max_, query))
-      return error_dict(fmt::format("cnf must be a non-empty, triply-nested list of integers in range [0, {}]",
-                                    token_id_max_));
+      return error_dict(fmt::format(
+          "cnf must be a non-empty, triply-nested list of integers in range [0, {}]", token_id_max_));
     ngram::SearchDocsResult result;
     {
       py::gil_scoped_release release;
@@ -239,7 +246,8 @@ class InfiniGramEngine {
 
   py::object get_doc(DocKey key, py::handle first, py::handle second, py::handle max_disp_len) const {
     std::uint64_t disp = 0;
-    if (!parameter(max_disp_len, max_disp_len_, disp)) return error_dict("max_disp_len must be a positive integer");
+    if (!parameter(max_disp_len, max_disp_len_, disp))
+      return error_dict("max_disp_len must be a positive integer");
     DocRequest request;
     if (auto error = check_doc_request(key, first, second, request)) return *error;
     ngram::DocResult doc;
@@ -252,9 +260,11 @@ class InfiniGramEngine {
 
   py::object get_docs(DocKey key, py::handle requests, py::handle max_disp_len) const {
     std::uint64_t disp = 0;
-    if (!parameter(max_disp_len, max_disp_len_, disp)) return error_dict("max_disp_len must be a positive integer");
+    if (!parameter(max_disp_len, max_disp_len_, disp))
+      return error_dict("max_disp_len must be a positive integer");
     if (!PyList_Check(requests.ptr()) && !PyTuple_Check(requests.ptr()))
-      throw py::type_error(fmt::format("expected a list of requests, got {}", Py_TYPE(requests.ptr())->tp_name));
+      throw py::type_error(
+          fmt::format("expected a list of requests, got {}", Py_TYPE(requests.ptr())->tp_name));
     std::vector<DocRequest> batch;
     for (py::handle item : py::reinterpret_borrow<py::sequence>(requests)) {
       DocRequest request;
@@ -263,12 +273,13 @@ class InfiniGramEngine {
         error = check_doc_request(key, item, py::none(), request);
       } else {
         if (!PyList_Check(item.ptr()) && !PyTuple_Check(item.ptr()))
-          throw py::type_error(fmt::format("expected ({}) pairs, got {}", key == by_rank ? "s, rank" : "s, ptr",
+          throw py::type_error(fmt::format("expected ({}) pairs, got {}",
+                                           key == by_rank ? "s, rank" : "s, ptr",
                                            Py_TYPE(item.ptr())->tp_name));
         const auto pair = py::reinterpret_borrow<py::sequence>(item);
         if (pair.size() != 2)
-          throw py::value_error(fmt::format("expected ({}) pairs, got {} items", key == by_rank ? "s, rank" : "s, ptr",
-                                            pair.size()));
+          throw py::value_error(fmt::format("expected ({}) pairs, got {} items",
+                                            key == by_rank ? "s, rank" : "s, ptr", pair.size()));
         error = check_doc_request(key, pair[0], pair[1], request);
       }
       if (error) return *error;
@@ -310,8 +321,9 @@ class InfiniGramEngine {
     }
     const std::uint64_t width = engine().token_width(), ds_size = tok_cnt * width;
     if (ds_size == 0 || !is_int_in(second, 0, ds_size - 1, request.at) || request.at % width != 0)
-      return error_dict(width == 2 ? fmt::format("ptr must be an even integer in range [0, {})", ds_size)
-                                   : fmt::format("ptr must be a multiple of {} in range [0, {})", width, ds_size));
+      return error_dict(width == 2
+                            ? fmt::format("ptr must be an even integer in range [0, {})", ds_size)
+                            : fmt::format("ptr must be a multiple of {} in range [0, {})", width, ds_size));
     return std::nullopt;
   }
 
@@ -332,7 +344,8 @@ class InfiniGramEngine {
   }
 
   py::dict ids_error(const char* name, const char* non_empty) const {
-    return error_dict(fmt::format("{} must be a {}list of integers in range [0, {}]", name, non_empty, token_id_max_));
+    return error_dict(
+        fmt::format("{} must be a {}list of integers in range [0, {}]", name, non_empty, token_id_max_));
   }
 
   // A method's optional parameter: None gives the engine's default; else Infini-gram's positive int.
@@ -357,7 +370,8 @@ class InfiniGramEngine {
 
   static bool require_bool(py::handle value, const char* name) {
     if (!PyBool_Check(value.ptr()))
-      throw py::type_error(fmt::format("{}: expected True or False, got {}", name, Py_TYPE(value.ptr())->tp_name));
+      throw py::type_error(
+          fmt::format("{}: expected True or False, got {}", name, Py_TYPE(value.ptr())->tp_name));
     return value.ptr() == Py_True;
   }
 
@@ -371,15 +385,18 @@ class InfiniGramEngine {
 void bind_infinigram_engine(py::module_& m) {
   using E = InfiniGramEngine;
   const auto none = py::none();
-  py::class_<E>(m, "InfiniGramEngine",
-                "Infini-gram's InfiniGramEngine (infini_gram.engine) over an lmkit or Infini-gram index: the same "
-                "arguments, methods and returned dicts (docs/python.md).")
-      .def(py::init<py::object, py::object, py::object, py::object, py::object, py::object, py::object, py::object,
-                    py::object, py::object, py::object, py::object, py::object, py::object, py::object, py::object>(),
+  py::class_<E>(
+      m, "InfiniGramEngine",
+      "Infini-gram's InfiniGramEngine (infini_gram.engine) over an lmkit or Infini-gram index: the same "
+      "arguments, methods and returned dicts (docs/python.md).")
+      .def(py::init<py::object, py::object, py::object, py::object, py::object, py::object, py::object,
+                    py::object, py::object, py::object, py::object, py::object, py::object, py::object,
+                    py::object, py::object>(),
            "index_dir"_a, "eos_token_id"_a, "vocab_size"_a = 65535, "version"_a = 4, "token_dtype"_a = "u16",
-           "load_to_ram"_a = false, "ds_prefetch_depth"_a = 1, "sa_prefetch_depth"_a = 3, "od_prefetch_depth"_a = 3,
-           "bow_ids_path"_a = none, "precompute_unigram_logprobs"_a = false, "max_support"_a = 1000,
-           "max_clause_freq"_a = 50000, "max_diff_tokens"_a = 100, "maxnum"_a = 1, "max_disp_len"_a = 1000)
+           "load_to_ram"_a = false, "ds_prefetch_depth"_a = 1, "sa_prefetch_depth"_a = 3,
+           "od_prefetch_depth"_a = 3, "bow_ids_path"_a = none, "precompute_unigram_logprobs"_a = false,
+           "max_support"_a = 1000, "max_clause_freq"_a = 50000, "max_diff_tokens"_a = 100, "maxnum"_a = 1,
+           "max_disp_len"_a = 1000)
       .def("find", &E::find, "input_ids"_a)
       .def("count", &E::count, "input_ids"_a)
       .def(
@@ -389,41 +406,53 @@ void bind_infinigram_engine(py::module_& m) {
           "ntd", [](const E& e, py::handle p, py::handle s) { return e.ntd(p, s, false); }, "prompt_ids"_a,
           "max_support"_a = none)
       .def(
-          "infgram_prob", [](const E& e, py::handle p, py::handle c) { return e.prob(p, c, true); }, "prompt_ids"_a,
-          "cont_id"_a)
+          "infgram_prob", [](const E& e, py::handle p, py::handle c) { return e.prob(p, c, true); },
+          "prompt_ids"_a, "cont_id"_a)
       .def(
-          "infgram_ntd", [](const E& e, py::handle p, py::handle s) { return e.ntd(p, s, true); }, "prompt_ids"_a,
-          "max_support"_a = none)
+          "infgram_ntd", [](const E& e, py::handle p, py::handle s) { return e.ntd(p, s, true); },
+          "prompt_ids"_a, "max_support"_a = none)
       .def("search_docs", &E::search_docs, "input_ids"_a, "maxnum"_a = none, "max_disp_len"_a = none)
       .def(
-          "find_cnf", [](const E& e, py::handle c, py::handle f, py::handle d) { return e.find_cnf(c, f, d, 0); },
+          "find_cnf",
+          [](const E& e, py::handle c, py::handle f, py::handle d) { return e.find_cnf(c, f, d, 0); },
           "cnf"_a, "max_clause_freq"_a = none, "max_diff_tokens"_a = none)
       .def(
           "count_cnf",
-          [](const E& e, py::handle c, py::handle f, py::handle d) { return e.find_cnf(c, f, d, E::count_only); },
+          [](const E& e, py::handle c, py::handle f, py::handle d) {
+            return e.find_cnf(c, f, d, E::count_only);
+          },
           "cnf"_a, "max_clause_freq"_a = none, "max_diff_tokens"_a = none)
       .def("search_docs_cnf", &E::search_docs_cnf, "cnf"_a, "maxnum"_a = none, "max_disp_len"_a = none,
            "max_clause_freq"_a = none, "max_diff_tokens"_a = none)
       .def(
           "get_doc_by_rank",
-          [](const E& e, py::handle s, py::handle rank, py::handle disp) { return e.get_doc(E::by_rank, s, rank, disp); },
+          [](const E& e, py::handle s, py::handle rank, py::handle disp) {
+            return e.get_doc(E::by_rank, s, rank, disp);
+          },
           "s"_a, "rank"_a, "max_disp_len"_a = none)
       .def(
           "get_doc_by_ptr",
-          [](const E& e, py::handle s, py::handle ptr, py::handle disp) { return e.get_doc(E::by_ptr, s, ptr, disp); },
+          [](const E& e, py::handle s, py::handle ptr, py::handle disp) {
+            return e.get_doc(E::by_ptr, s, ptr, disp);
+          },
           "s"_a, "ptr"_a, "max_disp_len"_a = none)
       .def(
           "get_doc_by_ix",
-          [](const E& e, py::handle ix, py::handle disp) { return e.get_doc(E::by_ix, ix, py::none(), disp); },
+          [](const E& e, py::handle ix, py::handle disp) {
+            return e.get_doc(E::by_ix, ix, py::none(), disp);
+          },
           "doc_ix"_a, "max_disp_len"_a = none)
       .def(
-          "get_docs_by_ranks", [](const E& e, py::handle r, py::handle disp) { return e.get_docs(E::by_rank, r, disp); },
+          "get_docs_by_ranks",
+          [](const E& e, py::handle r, py::handle disp) { return e.get_docs(E::by_rank, r, disp); },
           "list_of_s_and_rank"_a, "max_disp_len"_a = none)
       .def(
-          "get_docs_by_ptrs", [](const E& e, py::handle r, py::handle disp) { return e.get_docs(E::by_ptr, r, disp); },
+          "get_docs_by_ptrs",
+          [](const E& e, py::handle r, py::handle disp) { return e.get_docs(E::by_ptr, r, disp); },
           "list_of_s_and_ptr"_a, "max_disp_len"_a = none)
       .def(
-          "get_docs_by_ixs", [](const E& e, py::handle r, py::handle disp) { return e.get_docs(E::by_ix, r, disp); },
+          "get_docs_by_ixs",
+          [](const E& e, py::handle r, py::handle disp) { return e.get_docs(E::by_ix, r, disp); },
           "list_of_doc_ix"_a, "max_disp_len"_a = none)
       .def("get_total_doc_cnt", &E::total_doc_cnt);
 }

@@ -15,8 +15,8 @@ PYBIND11_MODULE(_lmkit, m) {
   m.doc() = "lmkit: ∞-gram indexes and language models (docs/python.md)";
   // Module-lifetime exception types (the module holds the references).
   static PyObject* error = PyErr_NewExceptionWithDoc(
-      "lmkit.Error", "A failure reported by lmkit: the file, index, model or request at fault.", PyExc_Exception,
-      nullptr);
+      "lmkit.Error", "A failure reported by lmkit: the file, index, model or request at fault.",
+      PyExc_Exception, nullptr);
   py::tuple usage_bases = py::make_tuple(py::handle(error), py::handle(PyExc_ValueError));
   static PyObject* usage_error = PyErr_NewExceptionWithDoc(
       "lmkit.UsageError", "lmkit was asked for something it cannot do: an argument outside its domain.",
