@@ -103,8 +103,7 @@ DocResult Engine::get_doc_by_ptr(std::size_t shard, std::uint64_t ptr, std::uint
   if (ptr >= bytes || ptr % token_width() != 0)
     fail("ptr {} is not a token position of shard {}: expected a multiple of {} below {}", ptr, shard,
          token_width(), bytes);
-  return std::visit([&](const auto& core) { return core->get_doc_by_ptr(shard, ptr, max_disp_len); },
-                    core_);
+  return std::visit([&](const auto& core) { return core->get_doc_by_ptr(shard, ptr, max_disp_len); }, core_);
 }
 
 // The class itself is instantiated in engine.cpp; these members are defined here.
