@@ -254,3 +254,37 @@ def test_eight_threads_on_one_engine_answer_as_one(engine, brute):
     for t in threads:
         t.join()
     assert all(r == serial for r in results)
+
+
+def releases_the_gil(call):
+    """True when another thread runs while `call` is being repeated: with a switch interval of 100 s the
+    interpreter never takes the GIL from a thread, so the main thread can only run when a call gives it up
+    (a pure-Python loop here gives False)."""
+    old = sys.getswitchinterval()
+    sys.setswitchinterval(100)
+    state = {"done": False}
+
+    def work():
+        for _ in range(500):
+            call()
+        state["done"] = True
+
+    try:
+        thread = threading.Thread(target=work)
+        thread.start()  # returns once this thread gets the GIL back
+        ran_meanwhile = not state["done"]
+        thread.join()
+    finally:
+        sys.setswitchinterval(old)
+    return ran_meanwhile
+
+
+def test_long_calls_release_the_gil(engine, indexes):
+    assert not releases_the_gil(lambda: sum(range(100)))  # the check itself can fail
+    index = lmkit.Index(indexes[0])
+    for call in [lambda: engine.count(input_ids=[464]), lambda: engine.ntd(prompt_ids=[464]),
+                 lambda: engine.infgram_prob(prompt_ids=[464], cont_id=3303),
+                 lambda: engine.search_docs(input_ids=[464]), lambda: engine.find_cnf(cnf=[[[464]]]),
+                 lambda: engine.get_docs_by_ixs(list_of_doc_ix=[0, 1]), lambda: index.count_batch([[464]]),
+                 lambda: index.score([464, 3303])]:
+        assert releases_the_gil(call)
