@@ -340,7 +340,9 @@ TEST_P(EngineTest, BadIdsAreRejectedByName) {
   EXPECT_THROW(engine().get_doc_by_rank(GetParam().n_shards, 0, 10), Error);
   const std::uint64_t shard_bytes = engine().token_count(0) * GetParam().token_width;
   EXPECT_THROW(engine().get_doc_by_ptr(0, shard_bytes, 10), Error);
-  if (GetParam().token_width > 1) EXPECT_THROW(engine().get_doc_by_ptr(0, 1, 10), Error);
+  if (GetParam().token_width > 1) {
+    EXPECT_THROW(engine().get_doc_by_ptr(0, 1, 10), Error);
+  }
   EXPECT_THROW(engine().get_doc_by_ptr(GetParam().n_shards, 0, 10), Error);
   EXPECT_THROW(engine().find_cnf({}, {}), Error);
   EXPECT_THROW(engine().find_cnf({{}}, {}), Error);

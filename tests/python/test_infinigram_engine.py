@@ -7,6 +7,7 @@ import random
 import subprocess
 import sys
 import threading
+import time
 
 import numpy as np
 import pytest
@@ -256,35 +257,41 @@ def test_eight_threads_on_one_engine_answer_as_one(engine, brute):
     assert all(r == serial for r in results)
 
 
-def releases_the_gil(call):
-    """True when another thread runs while `call` is being repeated: with a switch interval of 100 s the
-    interpreter never takes the GIL from a thread, so the main thread can only run when a call gives it up
-    (a pure-Python loop here gives False)."""
+def releases_the_gil(call, seconds=3.0):
+    """True when another thread gets to run while a thread repeats `call`: with a switch interval of 100 s
+    the interpreter never takes the GIL from the worker, so the main thread runs only when a call gives it
+    up. The worker repeats the call until the main thread has run or `seconds` have passed (a pure-Python
+    loop gives False), so the answer does not depend on how busy the machine is."""
     old = sys.getswitchinterval()
     sys.setswitchinterval(100)
-    state = {"done": False}
+    state = {"main_ran": False, "worker_saw_it": False}
 
     def work():
-        for _ in range(500):
+        deadline = time.monotonic() + seconds
+        while not state["main_ran"] and time.monotonic() < deadline:
             call()
-        state["done"] = True
+        state["worker_saw_it"] = state["main_ran"]
 
     try:
         thread = threading.Thread(target=work)
-        thread.start()  # returns once this thread gets the GIL back
-        ran_meanwhile = not state["done"]
+        thread.start()  # returns once this thread has the GIL back
+        state["main_ran"] = True
         thread.join()
     finally:
         sys.setswitchinterval(old)
-    return ran_meanwhile
+    return state["worker_saw_it"]
 
 
-def test_long_calls_release_the_gil(engine, indexes):
-    assert not releases_the_gil(lambda: sum(range(100)))  # the check itself can fail
+def test_long_calls_release_the_gil(engine, indexes, brute):
+    assert not releases_the_gil(lambda: sum(range(1000)), seconds=1.0)  # the check itself can fail
     index = lmkit.Index(indexes[0])
-    for call in [lambda: engine.count(input_ids=[464]), lambda: engine.ntd(prompt_ids=[464]),
-                 lambda: engine.infgram_prob(prompt_ids=[464], cont_id=3303),
-                 lambda: engine.search_docs(input_ids=[464]), lambda: engine.find_cnf(cnf=[[[464]]]),
-                 lambda: engine.get_docs_by_ixs(list_of_doc_ix=[0, 1]), lambda: index.count_batch([[464]]),
-                 lambda: index.score([464, 3303])]:
+    queries = sample_queries(brute, 5000, seed=9)
+    doc = brute.doc_tokens(0)
+    long_text = sum((brute.doc_tokens(d) for d in range(50)), [])
+    for call in [lambda: engine.count(input_ids=[464]), lambda: engine.ntd(prompt_ids=[], max_support=10**6),
+                 lambda: engine.infgram_ntd(prompt_ids=doc, max_support=10**6),
+                 lambda: engine.search_docs(input_ids=doc[:1], maxnum=100, max_disp_len=10**4),
+                 lambda: engine.find_cnf(cnf=[[doc[:1]], [doc[1:2] or doc[:1]]], max_diff_tokens=1000),
+                 lambda: engine.get_docs_by_ixs(list_of_doc_ix=list(range(len(brute.docs))), max_disp_len=10**4),
+                 lambda: index.count_batch(queries), lambda: index.score(long_text)]:
         assert releases_the_gil(call)
