@@ -298,6 +298,22 @@ TEST_P(EngineTest, CnfMatchesTheScan) {
     ASSERT_FALSE(approx);
     const auto docs = engine().search_docs_cnf(cnf, options, 3, 8);
     ASSERT_EQ(docs.docs.size(), std::min<std::uint64_t>(3, got.cnt));
+    // Each pointer is a byte offset where a term of some clause starts: get_doc_by_ptr shows it there.
+    for (std::size_t s = 0; s < got.ptrs_by_shard.size(); ++s) {
+      for (const std::uint64_t ptr : got.ptrs_by_shard[s]) {
+        const auto doc = engine().get_doc_by_ptr(s, ptr, 1000);
+        ASSERT_EQ(doc.token_ids, oracle_->doc(doc.doc_ix));
+        ASSERT_EQ(doc.shard, s);
+        const bool term_here = std::any_of(cnf.begin(), cnf.end(), [&](const auto& clause) {
+          return std::any_of(clause.begin(), clause.end(), [&](const TokenIds& term) {
+            return doc.needle_offset + term.size() <= doc.token_ids.size() &&
+                   std::equal(term.begin(), term.end(),
+                              doc.token_ids.begin() + static_cast<std::ptrdiff_t>(doc.needle_offset));
+          });
+        });
+        ASSERT_TRUE(term_here) << "CNF query " << i << " ptr " << ptr;
+      }
+    }
   }
   // A frequent clause is subsampled and the count marked approximate.
   const Cnf frequent = {{{vocab_[0]}}, {{vocab_[0]}}};
@@ -322,6 +338,12 @@ TEST_P(EngineTest, BadIdsAreRejectedByName) {
   EXPECT_THROW(engine().get_doc_by_ix(oracle_->doc_count(), 10), Error);
   EXPECT_THROW(engine().get_doc_by_rank(0, engine().token_count(0), 10), Error);
   EXPECT_THROW(engine().get_doc_by_rank(GetParam().n_shards, 0, 10), Error);
+  const std::uint64_t shard_bytes = engine().token_count(0) * GetParam().token_width;
+  EXPECT_THROW(engine().get_doc_by_ptr(0, shard_bytes, 10), Error);
+  if (GetParam().token_width > 1) {
+    EXPECT_THROW(engine().get_doc_by_ptr(0, 1, 10), Error);
+  }
+  EXPECT_THROW(engine().get_doc_by_ptr(GetParam().n_shards, 0, 10), Error);
   EXPECT_THROW(engine().find_cnf({}, {}), Error);
   EXPECT_THROW(engine().find_cnf({{}}, {}), Error);
   EXPECT_THROW(engine().ntd(with_sep, 10), Error);

@@ -1,4 +1,4 @@
-// Documents: search_docs, get_doc_by_rank, get_doc_by_ix.
+// Documents: search_docs, get_doc_by_rank, get_doc_by_ix, get_doc_by_ptr.
 #include <algorithm>
 
 #include "lmkit/ngram/engine_core.hpp"
@@ -96,6 +96,14 @@ DocResult Engine::get_doc_by_ix(std::uint64_t doc_ix, std::uint64_t max_disp_len
   if (doc_ix >= doc_count())
     fail("doc_ix {} is out of range: the index has {} documents", doc_ix, doc_count());
   return std::visit([&](const auto& core) { return core->get_doc_by_ix(doc_ix, max_disp_len); }, core_);
+}
+
+DocResult Engine::get_doc_by_ptr(std::size_t shard, std::uint64_t ptr, std::uint64_t max_disp_len) const {
+  const std::uint64_t bytes = token_count(shard) * token_width();
+  if (ptr >= bytes || ptr % token_width() != 0)
+    fail("ptr {} is not a token position of shard {}: expected a multiple of {} below {}", ptr, shard,
+         token_width(), bytes);
+  return std::visit([&](const auto& core) { return core->get_doc_by_ptr(shard, ptr, max_disp_len); }, core_);
 }
 
 // The class itself is instantiated in engine.cpp; these members are defined here.

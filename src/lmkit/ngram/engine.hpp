@@ -120,7 +120,7 @@ struct CnfOptions {
 struct CnfResult {
   std::uint64_t cnt = 0;  // matches (an estimate when approx)
   bool approx = false;
-  std::vector<std::vector<std::uint64_t>> ptrs_by_shard;  // token positions of the matched anchors
+  std::vector<std::vector<std::uint64_t>> ptrs_by_shard;  // byte offsets of the matched anchors
 };
 
 class Engine {
@@ -162,6 +162,10 @@ class Engine {
                                std::uint64_t max_disp_len) const;
   DocResult get_doc_by_rank(std::size_t shard, std::uint64_t rank, std::uint64_t max_disp_len) const;
   DocResult get_doc_by_ix(std::uint64_t doc_ix, std::uint64_t max_disp_len) const;
+  // The document holding byte offset `ptr` of shard `shard`'s token array (a find_cnf pointer,
+  // Infini-gram's get_doc_by_ptr), with the window around it as for get_doc_by_rank. Error when the
+  // shard does not exist or ptr is not a token position of it.
+  DocResult get_doc_by_ptr(std::size_t shard, std::uint64_t ptr, std::uint64_t max_disp_len) const;
 
   CnfResult find_cnf(const Cnf& cnf, const CnfOptions& options) const;
   std::uint64_t count_cnf(const Cnf& cnf, const CnfOptions& options, bool* approx = nullptr) const;
