@@ -26,6 +26,7 @@
 #include "lmkit/nn/hf_bart.hpp"
 #include "lmkit/nn/seq2seq_generate.hpp"
 #include "lmkit/nn/seq2seq_training.hpp"
+#include "lmkit/nn/training_memory.hpp"
 #include "lmkit/tensor/gemm.hpp"
 #include "lmkit/text/tokenizer.hpp"
 #include "lmkit/util/atomic_file.hpp"
@@ -265,6 +266,8 @@ void run_train(TrainOptions o) {
     train.resize(train.size() - n_val);
   }
 
+  nn::check_training_memory(
+      nn::seq2seq_training_memory(config, model->parameters().size(), o.batch, train, val));
   if (resuming) trainer.resume(o.out, state, model->parameters().size());
   if (!trainer.options().quiet)
     fmt::print(
