@@ -4,9 +4,13 @@
 
 #include <cstring>
 #include <fstream>
+#include <functional>
+#include <string>
+#include <vector>
 
 #include "lmkit/nn/hf_gpt2.hpp"
 #include "lmkit/util/error.hpp"
+#include "lmkit/util/json.hpp"
 #include "support/temp_dir.hpp"
 
 namespace lmkit::api {
@@ -75,6 +79,67 @@ TEST(TrainGpt, RefusalsNameTheField) {
   o = tiny_run(tmp, "x");
   o.out = tmp.path.string();  // exists
   EXPECT_EQ(field_of(o), "out");
+}
+
+// --resume with options of its own: those the checkpoint's model or data layout depend on are refused,
+// naming each; others are warned about and used.
+TEST(TrainGpt, ResumingWithOtherOptionsNamesEachDifference) {
+  testing::TempDir tmp;
+  GptTrainOptions part = tiny_run(tmp, "part");
+  part.until = 2;
+  train_gpt(part);
+  auto resume = [&](const std::function<void(GptTrainOptions&)>& change) {
+    GptTrainOptions o;
+    o.out = part.out;
+    o.resume = true;
+    o.on_step = [](const StepReport&) {};
+    change(o);
+    return o;
+  };
+  try {
+    train_gpt(resume([](GptTrainOptions& o) {
+      o.ctx = 8, o.tokenizer = "gpt2";
+      o.given = {"ctx", "tokenizer"};
+    }));
+    FAIL() << "a resumed run changed its context and tokenizer";
+  } catch (const InvalidArgument& e) {
+    EXPECT_EQ(e.field(), "tokenizer");  // in saved order: tokenizer before ctx
+    EXPECT_NE(std::string(e.problem())
+                  .find("tokenizer \"gpt2\" (the checkpoint's is \"bytes\"), ctx 8 (the "
+                        "checkpoint's is 16)"),
+              std::string::npos)
+        << e.what();
+  }
+  // The same value as the checkpoint's is no change.
+  GptTrainOptions same = resume([](GptTrainOptions& o) {
+    o.ctx = 16, o.tokenizer = "bytes", o.until = 3;
+    o.given = {"ctx", "tokenizer"};
+  });
+  std::vector<std::string> warnings;
+  const WarningHandler previous = set_warning_handler([&](const std::string& m) { warnings.push_back(m); });
+  EXPECT_EQ(train_gpt(same).step, 3u);
+  EXPECT_TRUE(warnings.empty()) << warnings.front();
+  // A config describing another model is refused; the learning rate may change, with a warning.
+  EXPECT_THROW(train_gpt(resume([](GptTrainOptions& o) {
+                 o.config = "small";
+                 o.given = {"config"};
+               })),
+               InvalidArgument);
+  const GptTrainResult r = train_gpt(resume([](GptTrainOptions& o) {
+    o.lr = 5e-4f, o.steps = 5, o.config = "tiny";
+    o.given = {"lr", "steps", "config"};
+  }));
+  set_warning_handler(previous);
+  EXPECT_EQ(r.step, 5u);
+  ASSERT_EQ(warnings.size(), 2u);
+  EXPECT_NE(warnings[0].find("part/training.json: steps was 4; continuing with 5"), std::string::npos)
+      << warnings[0];
+  EXPECT_NE(warnings[1].find("part/training.json: lr was 0.0010000000474974513; continuing with "
+                             "0.0005000000237487257"),
+            std::string::npos)
+      << warnings[1];
+  const Json saved = read_json_file(part.out + "/training.json");
+  EXPECT_FLOAT_EQ(saved["options"]["lr"].get<float>(), 5e-4f);
 }
 
 }  // namespace

@@ -57,6 +57,16 @@ expect_match "$out" '"steps":8' "--steps with --resume trains further"
 expect_exit 2 -- "$lmkit" --quiet mlm train --out "$workdir/wp" --resume
 expect_match "$err" "not an lmkit mlm checkpoint" "--resume on a directory that is not a checkpoint"
 
+# Absurd batches and sequence lengths are refused with the memory estimate and the limit.
+expect_exit 1 -- "$lmkit" --quiet --threads 2 mlm train --lines --seq-len 24 --data "$corpus" --tokenizer "$workdir/wp" \
+  --steps 2 --batch 100000000 --out "$workdir/mlm-huge"
+expect_match "$err" "error: training needs about [0-9.]+ [GT]iB for batch 100000000 × seq_len [0-9]+ .*; this process may use at most" \
+  "mlm train --batch 100000000 is refused with the estimate and the limit"
+expect_exit 1 -- "$lmkit" --quiet --threads 2 mlm train --lines --batch 8 --data "$corpus" --tokenizer "$workdir/wp" \
+  --steps 2 --seq-len 1000000000000 --out "$workdir/mlm-huge"
+expect_match "$err" "max_position_embeddings 1000000000000 is above lmkit's limit of 1048576" \
+  "mlm train --seq-len 10^12 is refused before the position table is allocated"
+
 # Fine-tuning is deterministic for a seed (same threads).
 for run in 1 2; do
   expect_exit 0 -- "$lmkit" --quiet --threads 1 classify train --init "$workdir/mlm" --data "$corpus" --lines \

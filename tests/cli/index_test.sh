@@ -79,7 +79,7 @@ expect_exit 1 -- "$lmkit" index verify "$workdir/wide-bad"
 expect_match "$out" "shard 0 states documents 5, but offset.0 has 1" "verify checks the manifest's document count"
 python3 -c 'import json,sys; p=sys.argv[1]; m=json.load(open(p)); m["shards"][0]["documents"]=1; m["shards"][1]["pointer_width"]=0; json.dump(m,open(p,"w"))' "$workdir/wide-bad/lmkit.json"
 expect_exit 1 -- "$lmkit" index verify "$workdir/wide-bad"
-expect_match "$out" "pointer_width 0 is not between 1 and 8" "verify refuses pointer width 0"
+expect_match "$out" 'field "pointer_width" is 0; expected an integer from 1 to 8' "verify refuses pointer width 0"
 printf '{"text": "a b"}\n{"text": "c d"}\n{"text": "e f"}\n' >"$workdir/three.jsonl"
 expect_exit 0 -- "$lmkit" --quiet index build --corpus "$workdir/three.jsonl" --tokenizer bytes --max-shard-tokens 4 --out "$workdir/three"
 rm "$workdir/three/lmkit.json" "$workdir/three/"*.1
@@ -90,4 +90,30 @@ expect_match "$err" "shard 1 is missing" "a gap in the shard numbering is an err
 python3 -c 'import sys; p=sys.argv[1]; b=bytearray(open(p,"rb").read()); b[5]^=0x20; open(p,"wb").write(b)' "$workdir/idx/tokenized.0"
 expect_exit 1 -- "$lmkit" index verify "$workdir/idx"
 expect_match "$out$err" "tokenized.0" "verify names the corrupt file"
+# One endless document (/dev/zero) is refused at the maximum document size (64 MiB by default), in
+# bounded memory (peak RSS measured by /usr/bin/time; AddressSanitizer's shadow memory adds its own),
+# and leaves no output behind.
+rss_limit_kb=$((512 * 1024))
+ldd "$lmkit" | grep -q libasan && rss_limit_kb=$((1536 * 1024))
+expect_exit 1 -- /usr/bin/time -f %M -o "$workdir/zero.rss" timeout 120 "$lmkit" --quiet index build \
+  --corpus /dev/zero --tokenizer bytes --out "$workdir/zero"
+expect_match "$err" "/dev/zero:1: the (document|line) is longer than max_document_bytes = 67108864 bytes" \
+  "index build --corpus /dev/zero names the document size limit"
+peak_kb=$(tail -n 1 "$workdir/zero.rss")
+checks=$((checks + 1))
+if ! [[ "$peak_kb" =~ ^[0-9]+$ ]] || (( peak_kb >= rss_limit_kb )); then
+  echo "FAIL: index build --corpus /dev/zero peaked at ${peak_kb} KiB, limit ${rss_limit_kb} KiB"
+  failures=$((failures + 1))
+fi
+checks=$((checks + 1))
+if compgen -G "$workdir/zero*" | grep -qv 'zero.rss$'; then
+  echo "FAIL: index build --corpus /dev/zero left $(compgen -G "$workdir/zero*" | tr '\n' ' ')"
+  failures=$((failures + 1))
+fi
+checks=$((checks + 1))
+if compgen -G "$workdir/.zero*" >/dev/null; then
+  echo "FAIL: index build --corpus /dev/zero left $(compgen -G "$workdir/.zero*" | tr '\n' ' ')"
+  failures=$((failures + 1))
+fi
+
 finish

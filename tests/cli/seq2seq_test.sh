@@ -22,6 +22,11 @@ config="$workdir/micro.json"
 echo '{"encoder_layers": 1, "decoder_layers": 1, "encoder_attention_heads": 2, "d_model": 16, "encoder_ffn_dim": 32, "max_position_embeddings": 96}' >"$config"
 train=("$lmkit" --quiet --threads 2 seq2seq train --data "$workdir/pairs.jsonl" --tokenizer bytes --config "$config"
        --batch 4 --val-every 3 --seed 7)
+# An absurd batch is refused with the memory estimate and the limit before the run starts.
+expect_exit 1 -- "$lmkit" --quiet --threads 2 seq2seq train --data "$workdir/pairs.jsonl" --tokenizer bytes \
+  --config "$config" --out "$workdir/huge-batch" --steps 6 --batch 100000000
+expect_match "$err" "error: training needs about [0-9.]+ TiB for batch 100000000 × [0-9]+ source × [0-9]+ target tokens .*; this process may use at most" \
+  "seq2seq train --batch 100000000 is refused with the estimate and the limit"
 expect_exit 0 -- "${train[@]}" --out "$workdir/full" --steps 6 --json
 expect_match "$out" '"steps":6' "the JSON summary reports the steps"
 for f in config.json model.safetensors optimizer.safetensors training.json loss.svg; do

@@ -37,6 +37,27 @@ done
 expect_exit 2 -- "${train[@]}" --out "$workdir/full" --steps 6
 expect_match "$err" "already exists" "an existing model directory is not overwritten"
 
+# An absurd batch is refused with the memory estimate and the limit before anything is allocated
+# (the run's address space is capped, so growing instead fails the test quickly).
+ldd "$lmkit" | grep -q libasan && cap=unlimited || cap=2000000
+expect_exit 1 -- bash -c 'ulimit -v "$0"; exec "$@"' "$cap" "$lmkit" --quiet --threads 2 train --data "$corpus" \
+  --tokenizer bytes --config "$config" --ctx 16 --out "$workdir/huge-batch" --batch 100000000
+expect_match "$err" "error: training needs about [0-9.]+ TiB for batch 100000000 × ctx 16 \(parameters .*, activations [0-9.]+ TiB\); this process may use at most [0-9.]+ [GT]iB" \
+  "train --batch 100000000 is refused with the estimate and the limit"
+checks=$((checks + 1))
+[[ ! -e "$workdir/huge-batch" ]] || { echo "FAIL: a refused run wrote $workdir/huge-batch"; failures=$((failures + 1)); }
+
+# --resume with options of its own: the context and tokenizer cannot change (each named), others
+# may, with a warning.
+expect_exit 0 -- "${train[@]}" --out "$workdir/split-options" --steps 6 --until 3
+expect_exit 2 -- "$lmkit" --quiet --threads 2 train --out "$workdir/split-options" --resume --ctx 8 --tokenizer gpt2
+expect_match "$err" 'usage error: --tokenizer gpt2: differs from the checkpoint in .*split-options/training.json, which a resumed run cannot change: tokenizer "gpt2" \(the checkpoint.s is "bytes"\), ctx 8 \(the checkpoint.s is 16\)' \
+  "train --resume names each option that cannot change"
+expect_exit 0 -- "$lmkit" --quiet --threads 2 train --out "$workdir/split-options" --resume --until 4 --val-every 2 --ctx 16
+expect_match "$err" "warning: .*split-options/training.json: val_every was 3; continuing with 2" "a changed --val-every is warned about"
+checks=$((checks + 1))
+if grep -q "ctx" <<<"$err"; then echo "FAIL: an unchanged --ctx was reported: $err"; failures=$((failures + 1)); fi
+
 # The schedule's options are checked before any work, for every trainer: no --steps 0 read as 1000,
 # no NaN or absurd learning rate, no warmup longer than the schedule.
 for bad in "--steps 0" "--lr nan" "--lr inf" "--lr 1e30" "--lr -1" "--weight-decay nan" "--clip -1" "--warmup 7 --steps 6"; do
@@ -88,7 +109,18 @@ python3 -c '
 import json, sys
 j = json.load(open(sys.argv[1])); j["step"] = -5; json.dump(j, open(sys.argv[1], "w"))' "$workdir/negative/training.json"
 expect_exit 1 -- "$lmkit" --quiet --threads 2 train --out "$workdir/negative" --resume --steps 8
-expect_match "$err" 'negative/training.json: field "step" must be a non-negative integer, found -5' "a negative step in training.json is named"
+expect_match "$err" 'negative/training.json: field "step" is -5; expected an integer from 0 to 18446744073709551615' "a negative step in training.json is named"
+for edit in '"batch": -5|field "batch" is -5; expected an integer from 0 to 18446744073709551615' \
+            '"lr": "fast"|field "lr" is "fast" \(a string\); expected a number' \
+            '"steps": 1e30|field "steps" is 1e\+30; expected an integer' \
+            '"clip": null|field "clip" is null; expected a number'; do
+  python3 -c '
+import json, sys
+j = json.load(open(sys.argv[1])); j["options"].update(json.loads("{" + sys.argv[2] + "}")); json.dump(j, open(sys.argv[3], "w"))' \
+    "$workdir/full/training.json" "${edit%%|*}" "$workdir/negative/training.json"
+  expect_exit 1 -- "$lmkit" --quiet --threads 2 train --out "$workdir/negative" --resume --steps 8
+  expect_match "$err" "negative/training.json: ${edit#*|}" "training.json options $edit are named as written"
+done
 expect_exit 2 -- "$lmkit" train --data "$corpus" --tokenizer bytes --config huge --out "$workdir/x"
 expect_match "$err" "huge" "an unknown --config is named"
 

@@ -184,8 +184,46 @@ TEST(VerifyIndex, PointerWidthZeroIsCorruptNotInferred) {
   const fs::path idx = build_index(tmp.path, 256);
   edit_manifest(idx, [](Json& m) { m["shards"][1]["pointer_width"] = 0; });
   const VerifyReport report = verify_index(idx.string());
-  EXPECT_TRUE(mentions(report, "pointer_width 0")) << all(report);
+  EXPECT_TRUE(mentions(report, "field \"pointer_width\" is 0; expected an integer from 1 to 8"))
+      << all(report);
   EXPECT_THROW(Index::open(idx.string()), Error);
+}
+
+// Each mistyped or out-of-range manifest field is named with its value as written: no 10^12 read as
+// a 32-bit id, no bare nlohmann text ("[json.exception.type_error.302] ...").
+TEST(VerifyIndex, ManifestFieldsAreReadTypedAndShownAsWritten) {
+  TempDir tmp;
+  const fs::path idx = build_index(tmp.path, 256);
+  const Json good = read_json_file((idx / "lmkit.json").string());
+  const std::string manifest = (idx / "lmkit.json").string();
+  auto open_error = [&](const std::function<void(Json&)>& edit) -> std::string {
+    edit_manifest(idx, [&](Json& m) {
+      m = good;
+      edit(m);
+    });
+    try {
+      Index::open(idx.string());
+    } catch (const Error& e) {
+      return e.what();
+    }
+    return "(opened)";
+  };
+  EXPECT_EQ(open_error([](Json& m) { m["eos_token_id"] = 1000000000000; }),
+            manifest + ": field \"eos_token_id\" is 1000000000000; expected an integer from 0 to 4294967295");
+  EXPECT_EQ(open_error([](Json& m) { m["eos_token_id"] = -1; }),
+            manifest + ": field \"eos_token_id\" is -1; expected an integer from 0 to 4294967295");
+  EXPECT_EQ(open_error([](Json& m) { m["token_width"] = "2"; }),
+            manifest + ": field \"token_width\" is \"2\" (a string); expected an integer from 1 to 4");
+  EXPECT_EQ(
+      open_error([](Json& m) { m["format_version"] = 1.5; }),
+      manifest + ": field \"format_version\" is 1.5; expected an integer from 0 to 18446744073709551615");
+  EXPECT_EQ(open_error([](Json& m) { m["vocab_size"] = -256; }),
+            manifest + ": field \"vocab_size\" is -256; expected an integer from 0 to 18446744073709551615");
+  EXPECT_EQ(open_error([](Json& m) { m["shards"][0]["pointer_width"] = 9; }),
+            manifest + " shard 0: field \"pointer_width\" is 9; expected an integer from 1 to 8");
+  EXPECT_EQ(open_error([](Json& m) { m["shards"][1]["id"] = -1; }),
+            manifest + " shard 1: field \"id\" is -1; expected an integer from 0 to 18446744073709551615");
+  EXPECT_EQ(open_error([](Json&) {}), "(opened)");
 }
 
 TEST(VerifyIndex, AHugeSampleChecksEveryPairOnce) {

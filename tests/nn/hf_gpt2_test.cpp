@@ -5,9 +5,14 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <filesystem>
+#include <limits>
+#include <string>
+#include <vector>
 
 #include "lmkit/nn/safetensors.hpp"
+#include "lmkit/util/error.hpp"
 
 namespace lmkit::nn {
 namespace {
@@ -159,6 +164,42 @@ TEST_F(ModelDir, AbsurdSizesAreRefusedBeforeAllocationWithTheValueAsWritten) {
   } catch (const Error& e) {
     EXPECT_THAT(e.what(), HasSubstr("\"n_positions\" is 2000000; expected an integer from 1 to 1048576"));
   }
+}
+
+TEST_F(ModelDir, WeightsHoldingNaNOrInfinityLoadWithOneWarningPerTensor) {
+  GptConfig c{.n_layer = 1, .n_head = 2, .n_embd = 4, .n_ctx = 3, .vocab_size = 5};
+  GptModel model(c);
+  model.init_weights(2);
+  const ParameterSpec& attn = model.spec("h.0.attn.c_attn.weight");
+  const ParameterSpec& wpe = model.spec("wpe.weight");
+  model.parameters()[attn.offset + 1] = std::numeric_limits<float>::quiet_NaN();
+  model.parameters()[attn.offset + 5] = std::numeric_limits<float>::quiet_NaN();
+  model.parameters()[wpe.offset] = -std::numeric_limits<float>::infinity();
+  save_gpt2_dir(model, dir(), "");
+  std::vector<std::string> warnings;
+  const WarningHandler previous = set_warning_handler([&](const std::string& m) { warnings.push_back(m); });
+  LoadedModel loaded = load_gpt2_dir(dir());
+  set_warning_handler(previous);
+  ASSERT_EQ(warnings.size(), 2u) << ::testing::PrintToString(warnings);
+  const std::string file = dir() + "/model.safetensors";
+  EXPECT_THAT(warnings,
+              ::testing::UnorderedElementsAre(
+                  file + ": tensor \"transformer.h.0.attn.c_attn.weight\" holds 2 NaN and 0 infinite "
+                         "values of 48; the model's outputs will not be numbers",
+                  file + ": tensor \"transformer.wpe.weight\" holds 0 NaN and 1 infinite values of "
+                         "12; the model's outputs will not be numbers"));
+  // A warning, not an error: the weights are there as written.
+  EXPECT_TRUE(std::isnan(loaded.model.parameters()[attn.offset + 1]));
+  // A clean model loads without a word.
+  std::filesystem::remove_all(dir_);
+  std::filesystem::create_directories(dir_);
+  GptModel clean(c);
+  clean.init_weights(2);
+  save_gpt2_dir(clean, dir(), "");
+  set_warning_handler([&](const std::string& m) { warnings.push_back(m); });
+  load_gpt2_dir(dir());
+  set_warning_handler(previous);
+  EXPECT_EQ(warnings.size(), 2u);
 }
 
 TEST(GptConfig, ParameterCountSaturatesInsteadOfWrapping) {

@@ -197,6 +197,22 @@ TEST(HfTokenizerJson, ReadsArrayMergesCustomPatternsAndConfigSpecials) {
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find("merge 3 \"x nope\""), std::string::npos) << e.what();
   }
+  // An added token's id is read typed and bounded by the vocabulary: 2^32 + 258 is named as written,
+  // not truncated to 258 (nor, above, used to size the piece table).
+  root["model"]["merges"].erase(root["model"]["merges"].size() - 1);
+  for (const Json& id : {Json(std::uint64_t{4294967554}), Json(-1), Json("258")}) {
+    root["added_tokens"][0]["id"] = id;
+    dir.write("id/tokenizer.json", root.dump());
+    try {
+      load_tokenizer(dir.path("id/tokenizer.json"));
+      FAIL() << "added token id " << id.dump() << " loaded";
+    } catch (const Error& e) {
+      EXPECT_NE(std::string(e.what()).find("added_tokens: field \"id\" is " + id.dump()), std::string::npos)
+          << e.what();
+      EXPECT_NE(std::string(e.what()).find("expected an integer from 0 to 258"), std::string::npos)
+          << e.what();
+    }
+  }
 }
 
 TEST(LoadTokenizer, PathsAndErrors) {

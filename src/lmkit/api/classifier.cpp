@@ -13,6 +13,7 @@
 
 #include "lmkit/nn/hf_bert.hpp"
 #include "lmkit/nn/naive_bayes.hpp"
+#include "lmkit/nn/training_memory.hpp"
 #include "lmkit/tensor/gemm.hpp"
 #include "lmkit/tensor/ops.hpp"
 #include "lmkit/util/atomic_file.hpp"
@@ -257,6 +258,9 @@ ClassifierTrainResult train_classifier(ClassifierTrainOptions o,
 
   const auto train = encode_examples(*tokenizer, train_examples, o.seq_len);
   const auto val = encode_examples(*tokenizer, val_examples, o.seq_len);
+  nn::check_training_memory(nn::bert_training_memory(config, model.parameters().size(),
+                                                     std::min(o.batch, std::max(train.size(), val.size())),
+                                                     train, val, 0));
   const auto train_labels = label_ids(train_examples, labels, "training data");
   const auto val_labels = label_ids(val_examples, labels, "validation data");
   const std::size_t steps_per_epoch = (train.size() + o.batch - 1) / o.batch;

@@ -10,6 +10,7 @@
 #include "lmkit/nn/gpt.hpp"
 #include "lmkit/nn/hf_gpt2.hpp"
 #include "lmkit/nn/training.hpp"
+#include "lmkit/nn/training_memory.hpp"
 #include "lmkit/tensor/gemm.hpp"
 #include "lmkit/text/corpus.hpp"
 #include "lmkit/text/parallel_tokenize.hpp"
@@ -17,6 +18,7 @@
 #include "lmkit/text/tokenizer_files.hpp"
 #include "lmkit/util/error.hpp"
 #include "lmkit/util/json.hpp"
+#include "lmkit/util/memory.hpp"
 #include "lmkit/util/progress.hpp"
 #include "lmkit/util/thread_pool.hpp"
 
@@ -35,15 +37,23 @@ std::vector<std::int32_t> read_tokens(const std::vector<std::string>& paths, con
   std::optional<ProgressBar> bar;
   if (!quiet) bar.emplace("read " + paths.front(), reader.total_raw_bytes(), "B");
   text::tokenize_corpus(reader, tokenizer, [&](text::TokenizedBatch& batch) {
-    for (const auto& doc : batch.documents) {
-      if (!tokens.empty()) {
-        if (auto eos = tokenizer.specials().eos)
-          tokens.push_back(static_cast<std::int32_t>(*eos));
-        else
-          tokens.insert(tokens.end(), blank_line.begin(), blank_line.end());
-      }
-      for (std::uint32_t id : doc.ids) tokens.push_back(static_cast<std::int32_t>(id));
-    }
+    // The stream's growth is the one large allocation (the vector doubles its capacity when full).
+    std::uint64_t needed = tokens.size();
+    for (const auto& doc : batch.documents) needed += doc.ids.size() + blank_line.size() + 1;
+    const std::uint64_t growth =
+        needed > tokens.capacity() ? std::max<std::uint64_t>(needed, 2 * tokens.capacity()) : 0;
+    allocating(fmt::format("the token stream of {}", fmt::join(paths, ", ")),
+               bytes_of(growth, sizeof(std::int32_t)), [&] {
+                 for (const auto& doc : batch.documents) {
+                   if (!tokens.empty()) {
+                     if (auto eos = tokenizer.specials().eos)
+                       tokens.push_back(static_cast<std::int32_t>(*eos));
+                     else
+                       tokens.insert(tokens.end(), blank_line.begin(), blank_line.end());
+                   }
+                   for (std::uint32_t id : doc.ids) tokens.push_back(static_cast<std::int32_t>(id));
+                 }
+               });
     if (bar) bar->set(batch.raw_bytes_read);
   });
   if (bar) bar->finish();
@@ -75,9 +85,11 @@ GptTrainResult train_gpt(GptTrainOptions o, const std::function<void(const GptTr
   if (resuming) {
     const std::string path = o.out + "/training.json";
     state = read_json_file(path);
-    const std::uint64_t steps_override = o.schedule.steps;
+    const GptTrainOptions requested = o;
     options_from_json(o, json_get<Json>(state, "options", path), path);
-    if (o.steps_given) o.schedule.steps = steps_override;
+    std::set<std::string> given = o.given;
+    if (o.steps_given) given.insert("steps");
+    apply_resume_changes(o, requested, given, {"tokenizer", "ctx"}, path);
   } else {
     if (o.data.empty()) invalid_argument("data", "", "training needs a corpus");
     if (o.tokenizer.empty()) invalid_argument("tokenizer", "", "training needs a tokenizer");
@@ -102,6 +114,36 @@ GptTrainResult train_gpt(GptTrainOptions o, const std::function<void(const GptTr
   // A checkpoint carries its tokenizer's files: resuming reads them there, wherever it was moved.
   const std::string tokenizer_source = resuming && text::directory_has_tokenizer(o.out) ? o.out : o.tokenizer;
   auto tokenizer = text::load_tokenizer(tokenizer_source);
+  // The model's shape and the memory the run will need, before the corpus is read or any weights,
+  // gradients or activations are allocated (a resumed model's weights are the checkpoint's).
+  std::unique_ptr<nn::GptModel> model;
+  if (resuming) model = std::make_unique<nn::GptModel>(nn::load_gpt2_dir(o.out).model);
+  const nn::GptConfig config = resuming ? model->config() : make_config(o.config, tokenizer->vocab_size());
+  if (resuming && o.given.contains("config")) {
+    const nn::GptConfig asked = make_config(o.config, tokenizer->vocab_size());
+    auto shape = [](const nn::GptConfig& c) {
+      return fmt::format("{} layers, {} heads, width {}, n_ctx {}, vocab_size {}, {}, {} positions",
+                         c.n_layer, c.n_head, c.n_embd, c.n_ctx, c.vocab_size, nn::to_string(c.norm),
+                         nn::to_string(c.position));
+    };
+    if (shape(asked) != shape(config) || asked.activation != config.activation || asked.tied != config.tied)
+      invalid_argument(
+          "config", o.config,
+          "describes another model ({}) than the checkpoint in {} ({}); a resumed run cannot change "
+          "the model",
+          shape(asked), o.out, shape(config));
+  }
+  if (tokenizer->vocab_size() > config.vocab_size)
+    fail("the tokenizer's {} ids do not fit the model's vocab_size {}", tokenizer->vocab_size(),
+         config.vocab_size);
+  if (o.ctx == 0) o.ctx = std::min<std::size_t>(config.n_ctx, 256);
+  if (o.ctx > config.n_ctx) invalid_argument("ctx", o.ctx, "exceeds the model's n_ctx {}", config.n_ctx);
+  nn::check_training_memory(nn::gpt_training_memory(config, o.batch, o.ctx));
+  if (!resuming) {
+    model = std::make_unique<nn::GptModel>(config);
+    model->init_weights(o.seed);
+  }
+
   std::vector<std::int32_t> train_tokens = read_tokens(o.data, *tokenizer, o.quiet), val_tokens;
   if (!o.val_data.empty()) {
     val_tokens = read_tokens(o.val_data, *tokenizer, o.quiet);
@@ -111,20 +153,6 @@ GptTrainResult train_gpt(GptTrainOptions o, const std::function<void(const GptTr
     val_tokens.assign(train_tokens.end() - static_cast<std::ptrdiff_t>(n_val), train_tokens.end());
     train_tokens.resize(train_tokens.size() - n_val);
   }
-
-  std::unique_ptr<nn::GptModel> model;
-  if (resuming) {
-    model = std::make_unique<nn::GptModel>(nn::load_gpt2_dir(o.out).model);
-  } else {
-    model = std::make_unique<nn::GptModel>(make_config(o.config, tokenizer->vocab_size()));
-    model->init_weights(o.seed);
-  }
-  const nn::GptConfig& config = model->config();
-  if (tokenizer->vocab_size() > config.vocab_size)
-    fail("the tokenizer's {} ids do not fit the model's vocab_size {}", tokenizer->vocab_size(),
-         config.vocab_size);
-  if (o.ctx == 0) o.ctx = std::min<std::size_t>(config.n_ctx, 256);
-  if (o.ctx > config.n_ctx) invalid_argument("ctx", o.ctx, "exceeds the model's n_ctx {}", config.n_ctx);
   if (train_tokens.size() <= o.ctx)
     fail("{}: {} tokens cannot fill one window of ctx = {} tokens", fmt::join(o.data, ", "),
          train_tokens.size(), o.ctx);

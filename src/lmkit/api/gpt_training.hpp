@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <functional>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -25,7 +26,11 @@ struct GptTrainOptions {
   std::uint64_t seed = 1;
   bool resume = false;       // continue the checkpoint in `out` with its saved options
   bool steps_given = false;  // with resume: `steps` is a new total (else the checkpoint's)
-  bool quiet = false;        // no progress bar or validation lines
+  // With resume: the options the caller set (saved_fields keys, and "config"), compared with the
+  // checkpoint's: tokenizer, ctx and a config describing another model are refused (InvalidArgument);
+  // others that differ are warned about and used (see apply_resume_changes).
+  std::set<std::string> given;
+  bool quiet = false;                              // no progress bar or validation lines
   std::function<void(const StepReport&)> on_step;  // progress instead of the bar
 };
 

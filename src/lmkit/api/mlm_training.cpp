@@ -9,6 +9,7 @@
 #include "lmkit/nn/bert.hpp"
 #include "lmkit/nn/hf_bert.hpp"
 #include "lmkit/nn/training.hpp"
+#include "lmkit/nn/training_memory.hpp"
 #include "lmkit/tensor/gemm.hpp"
 #include "lmkit/util/atomic_file.hpp"
 #include "lmkit/util/error.hpp"
@@ -131,6 +132,8 @@ MlmTrainResult train_mlm(MlmTrainOptions o, const std::function<void(const MlmTr
   if (val_examples.empty()) fail("no validation examples (give validation data or more training data)");
   const auto train = encode_examples(*tokenizer, train_examples, o.seq_len);
   const auto val = encode_examples(*tokenizer, val_examples, o.seq_len);
+  nn::check_training_memory(
+      nn::bert_training_memory(config, model->parameters().size(), o.batch, train, val, o.mask_prob));
 
   const std::size_t n_parameters = model->parameters().size();
   if (on_start)

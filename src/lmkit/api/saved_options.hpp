@@ -5,17 +5,35 @@
 // that list (found by argument-dependent lookup), so the two directions cannot drift apart.
 #pragma once
 
+#include <algorithm>
+#include <initializer_list>
+#include <limits>
+#include <set>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <vector>
 
 #include "lmkit/util/json.hpp"
+#include "lmkit/util/json_fields.hpp"
 
 namespace lmkit::api {
 
+// Numbers are read typed and range-checked (util/json_fields.hpp): a "batch": -5 or a "steps": 1e30
+// is an error naming the file, the field and the value as written, not a value wrapped to 2^64.
 template <typename T>
 void read_saved_field(const Json& j, const char* key, const std::string& ctx, T& out) {
-  out = json_get<T>(j, key, ctx);
+  if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
+    static_assert(std::is_unsigned_v<T>, "saved integer options are counts");
+    out = static_cast<T>(json_uint(j, key, ctx, 0, std::numeric_limits<T>::max()));
+  } else if constexpr (std::is_floating_point_v<T>) {
+    if (json_get<Json>(j, key, ctx).is_null())  // how nlohmann writes NaN: never a saved option
+      fail("{}: field \"{}\" is null; expected a number", ctx, key);
+    out = static_cast<T>(
+        json_number_or(j, key, 0, ctx, std::numeric_limits<T>::lowest(), std::numeric_limits<T>::max()));
+  } else {
+    out = json_get<T>(j, key, ctx);
+  }
 }
 
 // A list of paths; checkpoints of earlier versions hold one path as a string ("" for none).
@@ -72,6 +90,38 @@ void options_from_json(Options& o, const Json& j, const std::string& ctx) {
     if (added_later(key) && !j.contains(key)) return;
     read_saved_field(j, key, ctx, value);
   });
+}
+
+// Resuming with options of the caller's own. `o` holds the checkpoint's options (options_from_json),
+// `requested` what the caller asked for and `given` the keys it set explicitly. Each given option
+// whose value differs from the checkpoint's is named: one in `fixed` (what the checkpoint's model or
+// data layout depends on: its tokenizer, its context) is an InvalidArgument naming the first such key
+// and listing them all; any other is a warning ("FILE: lr was 0.001; continuing with 0.0005") and then
+// takes the requested value. Options not given keep the checkpoint's values, so a bare resume continues
+// bit for bit.
+template <typename Options>
+void apply_resume_changes(Options& o, const Options& requested, const std::set<std::string>& given,
+                          std::initializer_list<std::string_view> fixed, const std::string& ctx) {
+  const Json saved = options_json(o), asked = options_json(requested);
+  std::string first_key, first_value, refused;
+  saved_fields(o, [&](const char* key, auto& value) {
+    if (!given.contains(key) || saved[key] == asked[key]) return;
+    if (std::find(fixed.begin(), fixed.end(), std::string_view(key)) != fixed.end()) {
+      if (first_key.empty())
+        first_key = key,
+        first_value = asked[key].is_string() ? asked[key].get<std::string>() : json_text(asked[key]);
+      refused += fmt::format("{}{} {} (the checkpoint's is {})", refused.empty() ? "" : ", ", key,
+                             json_text(asked[key]), json_text(saved[key]));
+      return;
+    }
+    warn("{}: {} was {}; continuing with {}", ctx, key, json_text(saved[key]), json_text(asked[key]));
+    read_saved_field(asked, key, ctx, value);
+  });
+  if (!first_key.empty())
+    throw InvalidArgument(
+        first_key, first_value,
+        fmt::format("differs from the checkpoint in {}, which a resumed run cannot change: {}", ctx,
+                    refused));
 }
 
 }  // namespace lmkit::api

@@ -12,6 +12,7 @@
 #include "lmkit/nn/hf_bart.hpp"
 #include "lmkit/nn/seq2seq_generate.hpp"
 #include "lmkit/nn/seq2seq_training.hpp"
+#include "lmkit/nn/training_memory.hpp"
 #include "lmkit/tensor/gemm.hpp"
 #include "lmkit/util/error.hpp"
 #include "lmkit/util/json.hpp"
@@ -286,6 +287,8 @@ Seq2SeqTrainResult train_seq2seq(Seq2SeqTrainOptions o,
     val.assign(train.end() - static_cast<std::ptrdiff_t>(n_val), train.end());
     train.resize(train.size() - n_val);
   }
+  nn::check_training_memory(
+      nn::seq2seq_training_memory(config, model->parameters().size(), o.batch, train, val));
   if (resuming) trainer.resume(o.out, state, model->parameters().size());
   if (on_start)
     on_start({.parameters = model->parameters().size(),

@@ -3,6 +3,7 @@
 // checkpointing atomically as it goes; `--resume` continues a checkpoint bit for bit.
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <memory>
 
@@ -70,8 +71,16 @@ const bool registered = register_command("train", [](CLI::App& app) {
       ->capture_default_str();
   sub->add_flag("--resume", o->resume, "Continue the checkpoint in --out where it stopped");
   sub->add_flag("--json", c->json, "Print one JSON summary");
-  sub->callback([c, steps] {
+  sub->callback([c, steps, sub] {
     c->train.steps_given = steps->count() > 0;
+    // The options given, by the library's field names (--val-every: val_every), for --resume to
+    // compare with the checkpoint's.
+    for (const CLI::Option* option : sub->get_options())
+      if (option->count() > 0 && !option->get_lnames().empty()) {
+        std::string field = option->get_lnames().front();
+        std::replace(field.begin(), field.end(), '-', '_');
+        c->train.given.insert(field);
+      }
     run_train(*c);
   });
 });

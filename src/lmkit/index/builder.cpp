@@ -16,6 +16,7 @@
 #include "lmkit/text/tokenizer_files.hpp"
 #include "lmkit/util/atomic_file.hpp"
 #include "lmkit/util/error.hpp"
+#include "lmkit/util/memory.hpp"
 #include "lmkit/util/progress.hpp"
 
 namespace lmkit::index {
@@ -85,8 +86,10 @@ class IndexBuilder::ShardWriter {
               std::uint64_t capacity)
       : id_(id), token_width_(token_width), directory_(directory), offsets_(file("offset")) {
     // Reserved, not touched: no copying while the shard fills, up to 1 GiB; beyond, it doubles.
-    words_.reserve(
-        std::min<std::uint64_t>(capacity * static_cast<std::uint64_t>(token_width), kInitialReserve) / 8 + 1);
+    const std::uint64_t reserve =
+        std::min<std::uint64_t>(bytes_of(capacity, static_cast<std::uint64_t>(token_width)), kInitialReserve);
+    allocating(fmt::format("the token array of shard {}", id_), reserve,
+               [&] { words_.reserve(reserve / 8 + 1); });
     if (write_metadata) {
       metadata_.emplace(file("metadata"));
       metaoff_.emplace(file("metaoff"));
@@ -101,7 +104,11 @@ class IndexBuilder::ShardWriter {
     offsets_.write_u64(n_bytes_);
     const std::uint64_t width = static_cast<std::uint64_t>(token_width_);
     const std::uint64_t new_size = n_bytes_ + (ids.size() + 1) * width;
-    if (new_size > words_.size() * 8) words_.resize((new_size + 7) / 8);  // capacity grows geometrically
+    if (new_size > words_.capacity() * 8)  // capacity grows geometrically: rare
+      allocating(fmt::format("the token array of shard {}", id_),
+                 std::max(new_size, 2 * words_.capacity() * 8), [&] { words_.resize((new_size + 7) / 8); });
+    else if (new_size > words_.size() * 8)
+      words_.resize((new_size + 7) / 8);
     std::uint8_t* out = bytes() + n_bytes_;
     std::memcpy(out, &separator, width);
     out += width;

@@ -5,6 +5,7 @@
 #include <map>
 
 #include "lmkit/util/error.hpp"
+#include "lmkit/util/json_fields.hpp"
 
 namespace lmkit::index {
 
@@ -124,18 +125,21 @@ Index Index::open(const std::string& dir) {
     const Json& m = index.manifest_;
     if (json_get_or<std::string>(m, "format", "", manifest_path) != "lmkit-index")
       fail("{}: not an lmkit index manifest (field \"format\" is not \"lmkit-index\")", manifest_path);
-    int version = json_get<int>(m, "format_version", manifest_path);
+    // Typed, range-checked reads (util/json_fields.hpp): a value of the wrong type or range is named as
+    // written, never wrapped or truncated (an eos_token_id of 10^12 is not read as 3567587328).
+    const std::uint64_t version = json_uint(m, "format_version", manifest_path);
     if (version != 1)
       fail("{}: format_version {} is not supported (this lmkit reads 1)", manifest_path, version);
-    index.token_width_ = json_get<int>(m, "token_width", manifest_path);
+    index.token_width_ = static_cast<int>(json_uint(m, "token_width", manifest_path, 1, 4));
     index.tokenizer_spec_ = json_get_or<std::string>(m, "tokenizer", "", manifest_path);
     // A tokenizer inside the index (what lmkit writes) is named relative to the index directory.
     if (!index.tokenizer_spec_.empty() && fs::path(index.tokenizer_spec_).is_relative() &&
         fs::is_directory(fs::path(dir) / index.tokenizer_spec_))
       index.tokenizer_spec_ = (fs::path(dir) / index.tokenizer_spec_).string();
     if (m.contains("eos_token_id") && !m["eos_token_id"].is_null())
-      index.eos_token_id_ = json_get<std::uint32_t>(m, "eos_token_id", manifest_path);
-    index.vocab_size_ = json_get_or<std::uint64_t>(m, "vocab_size", 0, manifest_path);
+      index.eos_token_id_ = static_cast<std::uint32_t>(
+          json_uint(m, "eos_token_id", manifest_path, 0, std::numeric_limits<std::uint32_t>::max()));
+    index.vocab_size_ = json_uint_or(m, "vocab_size", 0, manifest_path);
     if (index.token_width_ != 1 && index.token_width_ != 2 && index.token_width_ != 4)
       fail("{}: token_width {} is not 1, 2 or 4 bytes", manifest_path, index.token_width_);
     const Json shards = json_get<Json>(m, "shards", manifest_path);
@@ -146,13 +150,11 @@ Index Index::open(const std::string& dir) {
       if (!shard.is_object()) fail("{}: not an object", where);
       std::string name = shard.contains("id") && shard["id"].is_string()
                              ? shard["id"].get<std::string>()
-                             : std::to_string(json_get<std::uint64_t>(shard, "id", where));
+                             : std::to_string(json_uint(shard, "id", where));
       if (name != std::to_string(s))
         fail("{}: id {} breaks the shard numbering (shards are numbered 0, 1, ... in order)", where, name);
       // A manifest states the pointer width; 0 or anything past 8 bytes is corrupt, not "infer".
-      const int pointer_width = json_get<int>(shard, "pointer_width", where);
-      if (pointer_width < 1 || pointer_width > 8)
-        fail("{}: pointer_width {} is not between 1 and 8 bytes", where, pointer_width);
+      const int pointer_width = static_cast<int>(json_uint(shard, "pointer_width", where, 1, 8));
       index.shards_.push_back(Shard::open(dir, name, index.token_width_, pointer_width));
     }
   } else {

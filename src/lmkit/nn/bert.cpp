@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "lmkit/nn/model_limits.hpp"
 #include "lmkit/tensor/ops.hpp"
 #include "lmkit/util/error.hpp"
 
@@ -12,6 +13,20 @@ using namespace lmkit::tensor;
 void BertConfig::validate(const std::string& context) const {
   if (vocab_size == 0) fail("{}: vocab_size must be at least 1", context);
   if (max_position_embeddings == 0) fail("{}: max_position_embeddings must be at least 1", context);
+  // Upper bounds before anything is allocated (a table of max_position_embeddings rows, say).
+  if (max_position_embeddings > max_model_positions)
+    fail("{}: max_position_embeddings {} is above lmkit's limit of {}", context, max_position_embeddings,
+         max_model_positions);
+  if (vocab_size > max_model_vocab_size)
+    fail("{}: vocab_size {} is above lmkit's limit of {}", context, vocab_size, max_model_vocab_size);
+  if (num_hidden_layers > max_model_layers || hidden_size > max_model_width ||
+      num_attention_heads > max_model_width || intermediate_size > max_model_ffn_width ||
+      type_vocab_size > max_model_vocab_size || num_labels > max_model_vocab_size)
+    fail(
+        "{}: a size is above lmkit's limits ({} layers, width {}, {} heads, MLP width {}, {} token types, {} "
+        "labels; at most {} layers, width and heads {}, MLP width {})",
+        context, num_hidden_layers, hidden_size, num_attention_heads, intermediate_size, type_vocab_size,
+        num_labels, max_model_layers, max_model_width, max_model_ffn_width);
   if (type_vocab_size == 0) fail("{}: type_vocab_size must be at least 1", context);
   if (!mlm_head && num_labels == 0) fail("{}: the model has neither an MLM head nor labels", context);
   if (num_labels == 1) fail("{}: num_labels must be 0 (no classifier) or at least 2", context);

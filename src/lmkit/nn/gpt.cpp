@@ -1,13 +1,18 @@
 #include "lmkit/nn/gpt.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
 #include <random>
 
+#include "lmkit/nn/model_limits.hpp"
+#include "lmkit/nn/training_memory.hpp"
 #include "lmkit/tensor/attention.hpp"
 #include "lmkit/tensor/ops.hpp"
 #include "lmkit/tensor/tensor.hpp"
 #include "lmkit/util/error.hpp"
+#include "lmkit/util/memory.hpp"
 
 namespace lmkit::nn {
 
@@ -90,13 +95,15 @@ GptModel::GptModel(GptConfig config) : config_(config) {
   add("ln_f.weight", {C}, false);
   if (layernorm) add("ln_f.bias", {C}, false);
   if (!config_.tied) add("lm_head.weight", {V, C}, true);
-  params_.assign(offset, 0.0f);
+  allocating(fmt::format("the GPT model's {} parameters", offset), bytes_of(offset, sizeof(float)),
+             [&] { params_.assign(offset, 0.0f); });
   weights_ = weights_at(params_.data());
 }
 
 void GptModel::ensure_gradients() {
   if (grads_.size() == params_.size()) return;
-  grads_.assign(params_.size(), 0.0f);
+  allocating(fmt::format("the gradients of {} parameters", params_.size()),
+             bytes_of(params_.size(), sizeof(float)), [&] { grads_.assign(params_.size(), 0.0f); });
   grad_weights_ = weights_at(grads_.data());
 }
 
@@ -164,6 +171,11 @@ void GptModel::check_tokens(const std::int32_t* tokens, std::size_t n) const {
 }
 
 void GptModel::resize_activations(std::size_t B, std::size_t T) {
+  allocating(fmt::format("the training activations of a batch of {} × {} tokens", B, T),
+             gpt_training_memory(config_, B, T).activations, [&] { allocate_activations(B, T); });
+}
+
+void GptModel::allocate_activations(std::size_t B, std::size_t T) {
   const std::size_t C = config_.n_embd, V = config_.vocab_size, N = B * T, NH = config_.n_head;
   for (Activations* a : {&acts_, &grad_acts_}) {
     const bool grads = a == &grad_acts_;
@@ -333,10 +345,14 @@ KvCache GptModel::make_cache(std::size_t B, std::size_t capacity) const {
   KvCache cache;
   cache.B = B;
   cache.capacity = capacity;
-  std::size_t n = config_.n_layer * B * capacity * config_.n_embd;
-  cache.keys.assign(n, 0.0f);
-  cache.values.assign(n, 0.0f);
-  cache.valid.assign(B * capacity, 0);
+  // (n_layer, B, capacity, C) keys and as many values, in checked arithmetic: B comes from the caller.
+  const std::uint64_t n = saturating_mul(saturating_mul(config_.n_layer, B), capacity * config_.n_embd);
+  allocating(fmt::format("the KV cache of {} rows × {} positions", B, capacity),
+             bytes_of(n, 2 * sizeof(float)), [&] {
+               cache.keys.assign(n, 0.0f);
+               cache.values.assign(n, 0.0f);
+               cache.valid.assign(B * capacity, 0);
+             });
   return cache;
 }
 

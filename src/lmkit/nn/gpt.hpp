@@ -131,7 +131,8 @@ class GptModel {
   };
 
   void check_tokens(const std::int32_t* tokens, std::size_t n) const;
-  void resize_activations(std::size_t B, std::size_t T);
+  void resize_activations(std::size_t B, std::size_t T);  // checked against the memory limit
+  void allocate_activations(std::size_t B, std::size_t T);
   ModelWeights weights_at(float* base) const;
   void ensure_gradients();
 

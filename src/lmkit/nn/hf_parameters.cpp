@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cmath>
 
 #include "lmkit/tensor/tensor.hpp"
 #include "lmkit/util/error.hpp"
@@ -22,6 +23,17 @@ const SafetensorsEntry* find_parameter(const SafetensorsFile& file, const Parame
 }
 
 }  // namespace
+
+void warn_non_finite(std::span<const float> values, const std::string& path, const std::string& tensor_name) {
+  std::size_t nan = 0, infinite = 0;
+  for (float v : values) {
+    nan += std::isnan(v) ? 1 : 0;
+    infinite += std::isinf(v) ? 1 : 0;
+  }
+  if (nan + infinite == 0) return;
+  warn("{}: tensor \"{}\" holds {} NaN and {} infinite values of {}; the model's outputs will not be numbers",
+       path, tensor_name, nan, infinite, values.size());
+}
 
 void check_config_shape(const SafetensorsFile& file, const ParameterLookup& lookup,
                         const std::string& lmkit_name, std::initializer_list<ConfigDim> dims,
@@ -77,6 +89,7 @@ std::set<std::string> read_parameters(const SafetensorsFile& file, const std::st
       fail("{}: tensor \"{}\" has shape {}, the config needs {}", path, entry->name,
            tensor::shape_string(entry->shape), tensor::shape_string(spec.shape));
     std::vector<float> values = file.read_f32(*entry);
+    warn_non_finite(values, path, entry->name);
     std::copy(values.begin(), values.end(), params.begin() + static_cast<std::ptrdiff_t>(spec.offset));
     used.insert(entry->name);
   }

@@ -32,6 +32,11 @@ std::set<std::string> read_parameters(const SafetensorsFile& file, const std::st
                                       std::span<const ParameterSpec> specs, std::span<float> params,
                                       const ParameterLookup& lookup);
 
+// Warns (util/error.hpp warn, once per call) when `values`, the tensor `tensor_name` read from `path`,
+// hold NaN or infinite values: a model that loads but cannot give numbers. read_parameters calls it
+// for every tensor it reads.
+void warn_non_finite(std::span<const float> values, const std::string& path, const std::string& tensor_name);
+
 // Checks of a config.json against the safetensors header before the model is allocated, so that an
 // absurd size is an error naming the config's field instead of a runaway allocation. Tensors absent
 // from the file are left for read_parameters to report.

@@ -18,8 +18,11 @@ std::size_t ParameterTable::add(std::string name, std::vector<std::size_t> shape
 }
 
 void ParameterTable::allocate() {
-  params_.assign(size_, 0.0f);
-  grads_.assign(size_, 0.0f);
+  allocating(fmt::format("a model's {} parameters and their gradients", size_),
+             bytes_of(size_, 2 * sizeof(float)), [&] {
+               params_.assign(size_, 0.0f);
+               grads_.assign(size_, 0.0f);
+             });
   allocated_ = true;
 }
 

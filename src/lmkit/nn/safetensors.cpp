@@ -9,6 +9,7 @@
 #include "lmkit/util/atomic_file.hpp"
 #include "lmkit/util/error.hpp"
 #include "lmkit/util/json.hpp"
+#include "lmkit/util/memory.hpp"
 
 namespace lmkit::nn {
 
@@ -167,7 +168,8 @@ const SafetensorsEntry* SafetensorsFile::find(const std::string& name) const {
 std::vector<float> SafetensorsFile::read_f32(const SafetensorsEntry& entry) const {
   const std::uint8_t* p = data_.data() + entry.begin;
   std::size_t n = (entry.end - entry.begin) / dtype_bytes(entry.dtype);
-  std::vector<float> out(n);
+  std::vector<float> out = allocating(fmt::format("{}: tensor \"{}\" as fp32", source_, entry.name),
+                                      bytes_of(n, sizeof(float)), [&] { return std::vector<float>(n); });
   if (entry.dtype == DType::F32) {
     std::memcpy(out.data(), p, n * 4);
     return out;

@@ -4,8 +4,10 @@
 #include <cmath>
 #include <random>
 
+#include "lmkit/nn/model_limits.hpp"
 #include "lmkit/tensor/ops.hpp"
 #include "lmkit/util/error.hpp"
+#include "lmkit/util/memory.hpp"
 
 namespace lmkit::nn {
 
@@ -371,12 +373,20 @@ Seq2SeqDecodeState Seq2SeqModel::start_decoding(const std::int32_t* src, const s
   state.self_valid.assign(B * capacity, 1);
   state.layers.resize(c.n_decoder_layer);
   float* params = table_.parameters().data();
+  // Per decoder layer: self-attention keys and values (B, capacity, C), cross-attention ones (B, S, C).
+  const std::uint64_t cache_values =
+      saturating_mul(saturating_mul(c.n_decoder_layer, B), saturating_mul(2 * (capacity + S), C));
+  allocating(fmt::format("the decoder's KV cache of {} rows × {} positions", B, capacity),
+             bytes_of(cache_values, sizeof(float)), [&] {
+               for (DecoderLayerCache& cache : state.layers) {
+                 cache.self_keys.assign(B * capacity * C, 0.0f);
+                 cache.self_values.assign(B * capacity * C, 0.0f);
+                 cache.cross_keys.assign(B * S * C, 0.0f);
+                 cache.cross_values.assign(B * S * C, 0.0f);
+               }
+             });
   for (std::size_t l = 0; l < c.n_decoder_layer; ++l) {
     DecoderLayerCache& cache = state.layers[l];
-    cache.self_keys.assign(B * capacity * C, 0.0f);
-    cache.self_values.assign(B * capacity * C, 0.0f);
-    cache.cross_keys.assign(B * S * C, 0.0f);
-    cache.cross_values.assign(B * S * C, 0.0f);
     decoder_cross_kv(cache.cross_keys.data(), cache.cross_values.data(), layer_weights(l, params), c, enc, B,
                      S);
   }

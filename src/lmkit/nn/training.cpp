@@ -10,6 +10,7 @@
 #include "lmkit/nn/safetensors.hpp"
 #include "lmkit/util/atomic_file.hpp"
 #include "lmkit/util/error.hpp"
+#include "lmkit/util/json_fields.hpp"
 #include "lmkit/util/svg_plot.hpp"
 
 namespace lmkit::nn {
@@ -85,7 +86,7 @@ std::vector<LossPoint> history_from_json(const Json& json, const std::string& co
   std::vector<LossPoint> history;
   for (const auto& point : json) {
     LossPoint p;
-    p.step = json_get<std::uint64_t>(point, "step", context);
+    p.step = json_uint(point, "step", context);
     p.train_loss = json_get<float>(point, "train_loss", context);
     if (point.contains("val_loss")) p.val_loss = json_get<float>(point, "val_loss", context);
     history.push_back(p);
@@ -149,10 +150,7 @@ TrainingProgress resume_progress(const std::string& dir, const Json& state, Adam
   load_optimizer_state(dir, optimizer);
   const std::string where = dir + "/training.json";
   // Read checked: nlohmann's get<std::uint64_t>() would wrap a "step": -5 to 2^64 - 5.
-  const Json& recorded = json_get<Json>(state, "step", where);
-  if (!recorded.is_number_unsigned())
-    fail("{}: field \"step\" must be a non-negative integer, found {}", where, json_text(recorded));
-  TrainingProgress progress{recorded.get<std::uint64_t>(),
+  TrainingProgress progress{json_uint(state, "step", where),
                             history_from_json(json_get<Json>(state, "history", where), where)};
   if (progress.step >= last_step)
     invalid_argument("steps", last_step, "{} has already run {} steps; a larger value trains further", dir,

@@ -9,6 +9,7 @@
 #include "lmkit/util/atomic_file.hpp"
 #include "lmkit/util/error.hpp"
 #include "lmkit/util/json.hpp"
+#include "lmkit/util/json_fields.hpp"
 
 namespace lmkit::text {
 
@@ -107,7 +108,7 @@ std::string pattern_of(const Json& pre_tokenizer, bool& add_prefix_space, const 
     return std::string(kGpt2Pattern);
   }
   if (type != "Sequence") unsupported();
-  const auto& steps = pre_tokenizer.at("pretokenizers");
+  const Json steps = json_get<Json>(pre_tokenizer, "pretokenizers", source);
   if (!steps.is_array() || steps.size() != 2) unsupported();
   const auto& split = steps[0];
   const auto& byte_level = steps[1];
@@ -119,7 +120,7 @@ std::string pattern_of(const Json& pre_tokenizer, bool& add_prefix_space, const 
       json_get_or<bool>(byte_level, "use_regex", true, source))
     unsupported();
   add_prefix_space = json_get_or<bool>(byte_level, "add_prefix_space", false, source);
-  return split["pattern"]["Regex"].get<std::string>();
+  return json_get<std::string>(split["pattern"], "Regex", source + " pre_tokenizer pattern");
 }
 
 }  // namespace
@@ -186,10 +187,14 @@ std::unique_ptr<ByteLevelBpe> load_hf_byte_level_bpe(const std::string& tokenize
       pattern_of(json_get_or<Json>(root, "pre_tokenizer", Json(), source), config.add_prefix_space, source);
 
   const Json added = json_get_or<Json>(root, "added_tokens", Json::array(), source);
-  config.pieces = pieces_from_vocab(json_get<Json>(model, "vocab", source), added.size(), source);
+  const Json vocab = json_get<Json>(model, "vocab", source);
+  config.pieces = pieces_from_vocab(vocab, added.size(), source);
   for (const auto& token : added) {
+    // Ids leave no holes, so each is below the vocabulary's size plus the added tokens'.
     AddedToken entry{json_get<std::string>(token, "content", source),
-                     json_get<std::uint32_t>(token, "id", source),
+                     static_cast<std::uint32_t>(json_uint(
+                         token, "id", source + " added_tokens", 0,
+                         std::min<std::uint64_t>(vocab.size() + added.size(), std::uint64_t{1} << 32) - 1)),
                      json_get_or<bool>(token, "special", true, source)};
     if (entry.id >= config.pieces.size()) config.pieces.resize(entry.id + 1);
     if (!config.pieces[entry.id].empty() && config.pieces[entry.id] != entry.content)

@@ -8,6 +8,7 @@
 
 #include "lmkit/util/atomic_file.hpp"
 #include "lmkit/util/error.hpp"
+#include "lmkit/util/json_fields.hpp"
 
 namespace lmkit::text {
 
@@ -89,9 +90,9 @@ std::vector<KjvSplitSummary> read_kjv_summary(const std::string& dir) {
     KjvSplitSummary summary;
     summary.name = json_get<std::string>(split, "name", path);
     summary.path = (fs::path(dir) / json_get<std::string>(split, "file", path)).string();
-    summary.documents = json_get<std::uint64_t>(split, "documents", path);
-    summary.lines = json_get<std::uint64_t>(split, "lines", path);
-    summary.bytes = json_get<std::uint64_t>(split, "bytes", path);
+    summary.documents = json_uint(split, "documents", path);
+    summary.lines = json_uint(split, "lines", path);
+    summary.bytes = json_uint(split, "bytes", path);
     result.push_back(summary);
   }
   return result;

@@ -13,6 +13,7 @@
 #include "lmkit/util/atomic_file.hpp"
 #include "lmkit/util/error.hpp"
 #include "lmkit/util/json.hpp"
+#include "lmkit/util/json_fields.hpp"
 
 namespace lmkit::text {
 
@@ -320,8 +321,7 @@ std::unique_ptr<WordPieceTokenizer> load_hf_wordpiece(const std::string& path, c
   WordPieceOptions options;
   options.unk_token = json_get_or<std::string>(model, "unk_token", "[UNK]", model_where);
   options.continuing_prefix = json_get_or<std::string>(model, "continuing_subword_prefix", "##", model_where);
-  options.max_input_chars_per_word =
-      json_get_or<std::size_t>(model, "max_input_chars_per_word", 100, model_where);
+  options.max_input_chars_per_word = json_uint_or(model, "max_input_chars_per_word", 100, model_where);
   if (!model.contains("vocab") || !model["vocab"].is_object()) fail("{}: model has no vocab object", path);
   const Json& vocab_json = model["vocab"];
   std::vector<std::string> vocab(vocab_json.size());
@@ -354,7 +354,7 @@ std::unique_ptr<WordPieceTokenizer> load_hf_wordpiece(const std::string& path, c
   if (json.contains("added_tokens") && json["added_tokens"].is_array()) {
     for (const auto& added : json["added_tokens"]) {
       const std::string where = path + " added_tokens";
-      auto id = json_get<std::size_t>(added, "id", where);
+      const std::uint64_t id = json_uint(added, "id", where);
       auto content = json_get<std::string>(added, "content", where);
       if (id >= vocab.size() || vocab[id] != content)
         fail("{}: added token \"{}\" (id {}) is not the vocabulary's piece of that id", path, content, id);

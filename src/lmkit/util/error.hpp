@@ -8,6 +8,7 @@
 
 #include <fmt/format.h>
 
+#include <functional>
 #include <stdexcept>
 #include <string>
 #include <utility>
@@ -59,6 +60,17 @@ template <typename... Args>
 template <typename... Args>
 [[noreturn]] void usage_fail(fmt::format_string<Args...> format, Args&&... args) {
   throw UsageError(fmt::format(format, std::forward<Args>(args)...));
+}
+
+// Warnings: something suspect that is not an error (loaded weights that hold NaN, say). Each goes to
+// the warning handler, which by default writes "warning: MESSAGE" and a newline to stderr; a library
+// user (a server's log) or a test may install its own. set_warning_handler returns the previous one.
+using WarningHandler = std::function<void(const std::string& message)>;
+WarningHandler set_warning_handler(WarningHandler handler);
+void warn_message(const std::string& message);
+template <typename... Args>
+void warn(fmt::format_string<Args...> format, Args&&... args) {
+  warn_message(fmt::format(format, std::forward<Args>(args)...));
 }
 
 // The message of the current errno, e.g. "No such file or directory".

@@ -3,7 +3,10 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <new>
+#include <string>
+#include <string_view>
 #include <vector>
 
 namespace lmkit {
@@ -24,6 +27,38 @@ void keep_freed_memory();
 // costs a TLB miss.
 void* allocate_streamed(std::size_t bytes);
 void free_streamed(void* p) noexcept;
+
+// The most memory this process may use, and what sets it: the machine's physical memory, or less where
+// an address-space or data limit (setrlimit RLIMIT_AS / RLIMIT_DATA, `ulimit -v`) or the cgroup's
+// memory.max (containers) is lower. What lmkit compares its own estimates with before it allocates
+// buffers whose size comes from outside (a training batch, say).
+struct MemoryLimit {
+  std::uint64_t bytes = 0;
+  std::string source;  // "physical memory", "RLIMIT_AS", "RLIMIT_DATA", "cgroup memory.max"
+};
+MemoryLimit memory_limit();
+
+// A byte count for messages: "512 B", "12.0 GiB".
+std::string format_bytes(std::uint64_t bytes);
+
+// The bytes of count values of `width` bytes each, saturating at UINT64_MAX instead of wrapping.
+std::uint64_t bytes_of(std::uint64_t count, std::uint64_t width);
+
+// For buffers whose size comes from outside input (a model's config, a batch, an index): an Error
+// naming the buffer and its size ("cannot allocate 12.0 GiB for the KV cache (12884901888 bytes):
+// ...") instead of a bare std::bad_alloc.
+[[noreturn]] void fail_allocation(std::string_view what, std::uint64_t bytes);
+// Runs allocate() (which allocates about `bytes` for `what`) after checking `bytes` against
+// memory_limit(); a larger size, or std::bad_alloc from allocate(), is fail_allocation's Error.
+template <typename Allocate>
+decltype(auto) allocating(std::string_view what, std::uint64_t bytes, Allocate&& allocate) {
+  if (bytes > memory_limit().bytes) fail_allocation(what, bytes);
+  try {
+    return allocate();
+  } catch (const std::bad_alloc&) {
+    fail_allocation(what, bytes);
+  }
+}
 
 template <typename T>
 struct StreamedAllocator {
