@@ -1,19 +1,15 @@
 // `lmkit demo`: lmkit's main job, the Infini-gram paper's experiment on the King James Bible.
 //
 //   1. the KJV corpus in train / validation / test splits (one document per chapter);
-//   2. a byte-level BPE tokenizer learned on the training split;
-//   3. an ∞-gram index of the training split;
-//   4. a small GPT trained on the training split;
-//   5. the perplexity table on the test split — Katz and Kneser–Ney n-grams, the ∞-gram, the GPT and
-//      the GPT + ∞-gram hybrid (λ tuned on the validation split) — with the relative improvement.
+//   2. a byte-level BPE tokenizer learned on the training split (api::train_tokenizer);
+//   3. an ∞-gram index of the training split (api::build_index);
+//   4. a small GPT trained on the training split (api::train_gpt);
+//   5. the perplexity table on the test split (api::evaluate) — Katz and Kneser–Ney n-grams, the
+//      ∞-gram, the GPT and the GPT + ∞-gram hybrid (λ tuned on the validation split) — with the
+//      relative improvement.
 //
-// Steps 2–5 run lmkit's own commands (printed, so each can be rerun by hand); a step whose output
-// already exists in the work directory is skipped.
-#include <fcntl.h>
-#include <spawn.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
+// Each step tells the lmkit command that does the same alone; a step whose output already exists
+// in the work directory is skipped.
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -21,13 +17,14 @@
 
 #include <fmt/format.h>
 
+#include "lmkit/api/evaluation.hpp"
+#include "lmkit/api/gpt_training.hpp"
+#include "lmkit/api/index.hpp"
+#include "lmkit/api/tokenizer_training.hpp"
 #include "lmkit/cli/command.hpp"
 #include "lmkit/text/kjv.hpp"
-#include "lmkit/util/error.hpp"
 #include "lmkit/util/json.hpp"
 #include "lmkit/util/progress.hpp"
-
-extern char** environ;
 
 namespace lmkit::cli {
 
@@ -73,135 +70,87 @@ Json corpus_json(const std::vector<text::KjvSplitSummary>& splits) {
   return out;
 }
 
-// Runs this lmkit binary with `args`; returns its standard output when `capture`. Fails naming the
-// command when it exits nonzero (its own error message is already on stderr).
-std::string run_lmkit(const std::vector<std::string>& args, bool capture, bool quiet) {
-  std::vector<std::string> argv = {"lmkit"};
-  if (quiet) argv.push_back("--quiet");
-  argv.insert(argv.end(), args.begin(), args.end());
-  std::string shown = fmt::format("{}", fmt::join(argv, " "));
-  if (!quiet) fmt::print(stderr, "$ {}\n", shown);
-  std::vector<char*> c_argv;
-  for (auto& a : argv) c_argv.push_back(a.data());
-  c_argv.push_back(nullptr);
-
-  int pipe_fds[2] = {-1, -1};
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  if (capture) {
-    if (::pipe(pipe_fds) != 0) fail("cannot create a pipe for `{}`", shown);
-    posix_spawn_file_actions_adddup2(&actions, pipe_fds[1], STDOUT_FILENO);
-    posix_spawn_file_actions_addclose(&actions, pipe_fds[0]);
-  } else {
-    posix_spawn_file_actions_adddup2(&actions, STDERR_FILENO, STDOUT_FILENO);  // our stdout stays the table's
-  }
-  pid_t pid = 0;
-  int rc = ::posix_spawn(&pid, "/proc/self/exe", &actions, nullptr, c_argv.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  if (rc != 0) fail("cannot run `{}`: {}", shown, errno_message(rc));
-  std::string output;
-  if (capture) {
-    ::close(pipe_fds[1]);
-    char buffer[1 << 14];
-    ssize_t n;
-    while ((n = ::read(pipe_fds[0], buffer, sizeof buffer)) > 0)
-      output.append(buffer, static_cast<std::size_t>(n));
-    ::close(pipe_fds[0]);
-  }
-  int status = 0;
-  ::waitpid(pid, &status, 0);
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) fail("demo step failed: `{}`", shown);
-  return output;
-}
-
-std::string fmt_ppl(const Json& value) {
-  return value.is_number() ? fmt::format("{:.2f}", value.get<double>()) : std::string("inf");
-}
-
-void print_results(const Json& eval) {
-  fmt::print("\nPerplexity on the KJV test split ({} tokens)\n",
-             eval["models"][0]["tokens"].get<std::uint64_t>());
+void print_results(const api::Evaluation& table) {
+  fmt::print("\nPerplexity on the KJV test split ({} tokens)\n", table.rows.front().result.tokens);
   fmt::print("{:<22} {:>12} {:>10}\n", "model", "perplexity", "accuracy");
-  for (const Json& row : eval["models"])
-    fmt::print("{:<22} {:>12} {:>9.2f}%\n", row["model"].get<std::string>(), fmt_ppl(row["perplexity"]),
-               100 * row["accuracy"].get<double>());
-  for (const Json& row : eval["models"]) {
-    if (row.contains("sparse_fraction"))
-      fmt::print("∞-gram: sparse (one possible next token) at {:.1f}% of positions\n",
-                 100 * row["sparse_fraction"].get<double>());
-    if (row.contains("relative_improvement"))
-      fmt::print(
-          "GPT + ∞-gram: λ_sparse = {:.3f}, λ_dense = {:.3f}; relative improvement over the GPT, "
-          "(PPL_gpt − PPL_hybrid) / (PPL_gpt − 1) = {:.1f}%\n",
-          row["lambda_sparse"].get<double>(), row["lambda_dense"].get<double>(),
-          100 * row["relative_improvement"].get<double>());
+  for (const auto& row : table.rows) {
+    const double ppl = row.result.perplexity();
+    fmt::print("{:<22} {:>12} {:>9.2f}%\n", row.result.model,
+               std::isfinite(ppl) ? fmt::format("{:.2f}", ppl) : "inf", 100 * row.result.accuracy());
   }
+  for (const auto& note : table.notes()) fmt::print("{}\n", note);
 }
 
 void run(const DemoOptions& o) {
-  const bool quiet = ProgressBar::quiet() || o.json;
+  if (o.json) ProgressBar::set_quiet(true);
+  const bool quiet = ProgressBar::quiet();
+  auto step = [&](const std::string& command) {
+    if (!quiet) fmt::print(stderr, "{} (as `lmkit {}`)\n", command.substr(0, command.find(' ')), command);
+  };
   if (!quiet) fmt::print(stderr, "Preparing the KJV corpus in {} (if needed)\n", o.data_dir);
   auto splits = text::prepare_kjv(o.data_dir, o.force);
-  if (o.corpus_only) {
-    if (o.json) {
-      fmt::print("{}\n", json_text(corpus_json(splits)));
-    } else {
-      print_corpus_summary(splits);
-    }
-    return;
-  }
+  if (o.corpus_only)
+    return o.json ? fmt::print("{}\n", json_text(corpus_json(splits))) : print_corpus_summary(splits);
   if (!o.json) print_corpus_summary(splits);
 
-  const std::string train = (fs::path(o.data_dir) / "train.jsonl").string();
-  const std::string validation = (fs::path(o.data_dir) / "validation.jsonl").string();
-  const std::string test = (fs::path(o.data_dir) / "test.jsonl").string();
-  const fs::path work(o.work_dir);
+  const fs::path data(o.data_dir), work(o.work_dir);
+  const std::string train = (data / "train.jsonl").string(),
+                    validation = (data / "validation.jsonl").string();
   if (o.force) fs::remove_all(work);
   fs::create_directories(work);
-  const std::string tokenizer_dir = (work / "tokenizer").string();
-  const std::string tokenizer = (work / "tokenizer" / "tokenizer.json").string();
-  const std::string index_dir = (work / "index").string();
-  const std::string model_dir = (work / "model").string();
-
-  if (!fs::exists(tokenizer))
-    run_lmkit({"tokenizer", "train", "--corpus", train, "--vocab-size", std::to_string(o.vocab_size), "--out",
-               tokenizer_dir},
-              false, quiet);
-  if (!fs::exists(fs::path(index_dir) / "lmkit.json"))
-    run_lmkit({"index", "build", "--corpus", train, "--tokenizer", tokenizer, "--out", index_dir}, false,
-              quiet);
-  if (!fs::exists(fs::path(model_dir) / "model.safetensors"))
-    run_lmkit({"train", "--data", train, "--val-data", validation, "--tokenizer", tokenizer, "--config",
-               "tiny", "--out", model_dir, "--steps", std::to_string(o.steps), "--batch",
-               std::to_string(o.batch), "--ctx", std::to_string(o.ctx)},
-              false, quiet);
-  std::vector<std::string> eval_args = {"eval",
-                                        "--data",
-                                        test,
-                                        "--validation",
-                                        validation,
-                                        "--index",
-                                        index_dir,
-                                        "--model",
-                                        model_dir,
-                                        "--order",
-                                        std::to_string(o.order),
-                                        "--plot",
-                                        (work / "agreement.svg").string(),
-                                        "--json"};
-  if (o.max_docs > 0) {
-    eval_args.push_back("--max-docs");
-    eval_args.push_back(std::to_string(o.max_docs));
+  const std::string tokenizer = (work / "tokenizer").string(), index = (work / "index").string(),
+                    model = (work / "model").string();
+  if (!fs::exists(work / "tokenizer" / "tokenizer.json")) {
+    step(fmt::format("tokenizer train --data {} --vocab-size {} --out {}", train, o.vocab_size, tokenizer));
+    api::TokenizerTrainOptions bpe;
+    bpe.corpus = {train};
+    bpe.vocab_size = o.vocab_size;
+    bpe.out = tokenizer;
+    bpe.quiet = quiet;
+    api::train_tokenizer(bpe);
   }
-  Json eval = parse_json(run_lmkit(eval_args, true, quiet), "lmkit eval output");
-  write_json_file((work / "results.json").string(), eval);
+  if (!fs::exists(work / "index" / "lmkit.json")) {
+    step(fmt::format("index build --data {} --tokenizer {} --out {}", train, tokenizer, index));
+    api::BuildIndexOptions build;
+    build.out = index;
+    build.tokenizer = tokenizer;
+    api::build_index({train}, {}, build);
+  }
+  if (!fs::exists(work / "model" / "model.safetensors")) {
+    step(fmt::format(
+        "train --data {} --val-data {} --tokenizer {} --config tiny --out {} --steps {} --batch {} "
+        "--ctx {}",
+        train, validation, tokenizer, model, o.steps, o.batch, o.ctx));
+    api::GptTrainOptions gpt;
+    gpt.data = {train};
+    gpt.val_data = {validation};
+    gpt.tokenizer = tokenizer;
+    gpt.config = "tiny";
+    gpt.out = model;
+    gpt.steps = o.steps;
+    gpt.batch = o.batch;
+    gpt.ctx = o.ctx;
+    gpt.quiet = quiet;
+    api::train_gpt(gpt);
+  }
+  api::EvaluationRequest eval;
+  eval.data = {(data / "test.jsonl").string()};
+  eval.validation = {validation};
+  eval.model_dir = model;
+  eval.index_dir = index;
+  eval.order = o.order;
+  eval.max_docs = o.max_docs;
+  eval.plot = (work / "agreement.svg").string();
+  step(fmt::format("eval --data {} --val-data {} --index {} --model {} --order {}", eval.data[0], validation,
+                   index, model, o.order));
+  const api::Evaluation table = api::evaluate(eval);
+  write_json_file((work / "results.json").string(), table.to_json());
   if (o.json) {
     Json out = corpus_json(splits);
-    out["eval"] = eval;
-    fmt::print("{}\n", json_text(out));
-    return;
+    out["eval"] = table.to_json();
+    return fmt::print("{}\n", json_text(out));
   }
-  print_results(eval);
+  print_results(table);
   fmt::print("\nArtifacts in {}: tokenizer/, index/, model/ (loss.svg), agreement.svg, results.json\n",
              o.work_dir);
 }
