@@ -26,9 +26,10 @@ namespace {
 
 // The corpus as one token stream, read through text::CorpusReader and tokenized on all cores.
 // Documents are separated by the tokenizer's end-of-text token when it has one, else a blank line.
-std::vector<std::int32_t> read_tokens(const std::vector<std::string>& paths, const text::Tokenizer& tokenizer,
-                                      bool quiet) {
-  text::CorpusReader reader(paths);
+std::vector<std::int32_t> read_tokens(const std::vector<std::string>& paths,
+                                      const text::CorpusOptions& corpus_options,
+                                      const text::Tokenizer& tokenizer, bool quiet) {
+  text::CorpusReader reader(paths, corpus_options);
   std::vector<std::int32_t> tokens;
   std::vector<std::uint32_t> blank_line;
   if (!tokenizer.specials().eos) blank_line = tokenizer.encode("\n\n");
@@ -76,7 +77,7 @@ GptTrainResult train_gpt(GptTrainOptions o, const std::function<void(const GptTr
     const std::string path = o.out + "/training.json";
     state = read_json_file(path);
     const std::uint64_t steps_override = o.steps;
-    options_from_json(o, json_get<Json>(state, "options", path), path);
+    options_from_json(o, resolved_paths(json_get<Json>(state, "options", path), o.out), path);
     if (o.steps_given) o.steps = steps_override;
   } else {
     if (o.data.empty()) invalid_argument("data", "", "training needs a corpus");
@@ -111,9 +112,9 @@ GptTrainResult train_gpt(GptTrainOptions o, const std::function<void(const GptTr
   // A checkpoint carries its tokenizer's files: resuming reads them there, wherever it was moved.
   const std::string tokenizer_source = resuming && text::directory_has_tokenizer(o.out) ? o.out : o.tokenizer;
   auto tokenizer = text::load_tokenizer(tokenizer_source);
-  std::vector<std::int32_t> train_tokens = read_tokens(o.data, *tokenizer, o.quiet), val_tokens;
+  std::vector<std::int32_t> train_tokens = read_tokens(o.data, o.corpus, *tokenizer, o.quiet), val_tokens;
   if (!o.val_data.empty()) {
-    val_tokens = read_tokens(o.val_data, *tokenizer, o.quiet);
+    val_tokens = read_tokens(o.val_data, o.corpus, *tokenizer, o.quiet);
   } else {
     // Hold out the last tenth of the training stream for validation.
     const std::size_t n_val = train_tokens.size() / 10;
@@ -153,8 +154,8 @@ GptTrainResult train_gpt(GptTrainOptions o, const std::function<void(const GptTr
   bool written = resuming;
   auto checkpoint = [&](const Trainer& t) {
     nn::save_checkpoint(
-        o.out, written, *model, t.optimizer(), o.tokenizer, t.state("lmkit-train-1", options_json(o)),
-        t.history(),
+        o.out, written, *model, t.optimizer(), o.tokenizer,
+        t.state("lmkit-train-1", portable_paths(options_json(o), o.out)), t.history(),
         [&](const std::string& temp_dir) { text::copy_tokenizer_files(tokenizer_source, temp_dir); });
     written = true;
   };

@@ -12,11 +12,13 @@
 
 #include "lmkit/api/saved_options.hpp"
 #include "lmkit/api/trainer.hpp"
+#include "lmkit/text/corpus.hpp"
 
 namespace lmkit::api {
 
 struct GptTrainOptions {
   std::vector<std::string> data, val_data;            // corpora (files, directories, .jsonl, .gz / .zst)
+  text::CorpusOptions corpus;                         // how both are read
   std::string tokenizer, config, out;                 // config: "tiny", "small" or a config.json file
   std::uint64_t steps = 1000, until = 0, warmup = 0;  // warmup 0: steps / 20 (at least 1)
   std::size_t batch = 8, ctx = 0, val_every = 100, val_batches = 4,
@@ -37,6 +39,7 @@ void saved_fields(O& o, Visit visit) {
   visit("ctx", o.ctx);
   visit("min_lr", o.min_lr);
   visit("val_batches", o.val_batches);
+  visit("corpus", o.corpus);
 }
 
 // What the run is about to do, reported before the first step.

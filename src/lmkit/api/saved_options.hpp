@@ -54,7 +54,7 @@ void visit_common(O& o, Visit& visit) {
 // Keys that checkpoints of earlier versions lack: absent, the option keeps the value it has (the
 // trainer's default then, which is what those versions used).
 inline bool added_later(std::string_view key) {
-  return key == "beta1" || key == "beta2" || key == "adam_eps";
+  return key == "beta1" || key == "beta2" || key == "adam_eps" || key == "corpus";
 }
 
 template <typename Options>

@@ -8,6 +8,7 @@
 
 #include "lmkit/api/gpt_training.hpp"
 #include "lmkit/cli/command.hpp"
+#include "lmkit/cli/corpus_options.hpp"
 #include "lmkit/util/json.hpp"
 #include "lmkit/util/progress.hpp"
 
@@ -16,12 +17,16 @@ namespace lmkit::cli {
 namespace {
 
 struct TrainCommand {
+  CorpusCliOptions corpus;
   api::GptTrainOptions train;
   bool json = false;
 };
 
 void run_train(TrainCommand& c) {
   api::GptTrainOptions& o = c.train;
+  o.data = c.corpus.paths;
+  o.val_data = c.corpus.validation;
+  o.corpus = c.corpus.reader_options();
   o.quiet = ProgressBar::quiet() || c.json;
   const api::GptTrainResult r = api::train_gpt(o, [&](const api::GptTrainPlan& p) {
     if (!o.quiet)
@@ -50,11 +55,12 @@ const bool registered = register_command("train", [](CLI::App& app) {
   api::GptTrainOptions* o = &c->train;
   auto* sub = app.add_subcommand(
       "train", "Train a GPT-like transformer LM on a corpus (writes a Hugging Face GPT-2 directory)");
-  sub->add_option("--data", o->data,
-                  "Training corpus: files or directories; .jsonl (field \"text\") or plain text; .gz / .zst")
-      ->expected(1, -1);
-  sub->add_option("--val-data", o->val_data, "Validation corpus (default: the last tenth of --data)")
-      ->expected(1, -1);
+  add_corpus_options(sub, c->corpus,
+                     {.required = false,
+                      .validation = true,
+                      .data_help = "Training corpus: files or directories; .jsonl (field \"text\") or plain "
+                                   "text; .gz / .zst; '-' for stdin",
+                      .validation_help = "Validation corpus (default: the last tenth of --data)"});
   sub->add_option("--tokenizer", o->tokenizer, "Tokenizer spec (e.g. bytes)");
   sub->add_option("--config", o->config, "Model size: tiny, small, or a config.json file");
   sub->add_option("--out", o->out, "Model directory to write (must not exist unless --resume)");
@@ -62,7 +68,7 @@ const bool registered = register_command("train", [](CLI::App& app) {
                                 "Optimizer steps in total (default 1000; the schedule spans them)");
   sub->add_option("--until", o->until, "Stop after this step and checkpoint (continue later with --resume)");
   sub->add_option("--batch", o->batch, "Sequences per step")->capture_default_str();
-  sub->add_option("--ctx", o->ctx, "Tokens per sequence (default: min(n_ctx, 256))");
+  add_context_option(sub, o->ctx, "Tokens per sequence (default: min(n_ctx, 256))");
   sub->add_option("--lr", o->lr, "Peak learning rate")->capture_default_str();
   sub->add_option("--min-lr", o->min_lr, "Final learning rate of the cosine decay (default lr / 10)");
   sub->add_option("--warmup", o->warmup, "Linear warmup steps (default steps / 20)");
