@@ -48,6 +48,11 @@ expect_exit 0 -- "$lmkit" --quiet --threads 2 train --out "$workdir/fields" --re
 expect_exit 1 -- "$lmkit" --quiet --threads 2 train --data "$workdir/corpus.log" --tokenizer bytes --config "$config" \
   --batch 4 --ctx 16 --steps 2 --format jsonl --out "$workdir/nofield"
 expect_match "$err" 'corpus.log:1: .*"text"' "without --text-field the missing field is named"
+{ echo '{"body": 7}'; cat "$workdir/corpus.log"; } >"$workdir/one-bad.log"
+expect_exit 0 -- "$lmkit" --threads 2 train --data "$workdir/one-bad.log" --text-field body --format jsonl --skip-bad \
+  --tokenizer bytes --config "$config" --batch 4 --ctx 16 --steps 1 --out "$workdir/skipping" --json
+expect_match "$out" '"skipped":1' "--skip-bad: the bad line is skipped and counted"
+expect_match "$err" "skipped 1 bad documents" "train tells how many bad documents it skipped"
 
 # A model directory made with missing parents gets the umask's permissions, and the run from another
 # directory finds its data: training.json records the corpus relative to itself.

@@ -25,10 +25,11 @@ namespace lmkit::api {
 namespace {
 
 // The corpus as one token stream, read through text::CorpusReader and tokenized on all cores.
-// Documents are separated by the tokenizer's end-of-text token when it has one, else a blank line.
+// Documents are separated by the tokenizer's end-of-text token when it has one, else a blank line. Bad
+// documents skipped (skip_bad) are added to `skipped`.
 std::vector<std::int32_t> read_tokens(const std::vector<std::string>& paths,
                                       const text::CorpusOptions& corpus_options,
-                                      const text::Tokenizer& tokenizer, bool quiet) {
+                                      const text::Tokenizer& tokenizer, bool quiet, GptTrainResult& skipped) {
   text::CorpusReader reader(paths, corpus_options);
   std::vector<std::int32_t> tokens;
   std::vector<std::uint32_t> blank_line;
@@ -48,6 +49,9 @@ std::vector<std::int32_t> read_tokens(const std::vector<std::string>& paths,
     if (bar) bar->set(batch.raw_bytes_read);
   });
   if (bar) bar->finish();
+  skipped.skipped += reader.skipped();
+  const auto& examples = reader.skipped_examples();
+  skipped.skipped_examples.insert(skipped.skipped_examples.end(), examples.begin(), examples.end());
   if (tokens.empty()) fail("{}: no text to train on", fmt::join(paths, ", "));
   return tokens;
 }
@@ -112,9 +116,11 @@ GptTrainResult train_gpt(GptTrainOptions o, const std::function<void(const GptTr
   // A checkpoint carries its tokenizer's files: resuming reads them there, wherever it was moved.
   const std::string tokenizer_source = resuming && text::directory_has_tokenizer(o.out) ? o.out : o.tokenizer;
   auto tokenizer = text::load_tokenizer(tokenizer_source);
-  std::vector<std::int32_t> train_tokens = read_tokens(o.data, o.corpus, *tokenizer, o.quiet), val_tokens;
+  GptTrainResult skipped;  // the bad documents skipped while reading
+  std::vector<std::int32_t> train_tokens = read_tokens(o.data, o.corpus, *tokenizer, o.quiet, skipped),
+                            val_tokens;
   if (!o.val_data.empty()) {
-    val_tokens = read_tokens(o.val_data, o.corpus, *tokenizer, o.quiet);
+    val_tokens = read_tokens(o.val_data, o.corpus, *tokenizer, o.quiet, skipped);
   } else {
     // Hold out the last tenth of the training stream for validation.
     const std::size_t n_val = train_tokens.size() / 10;
@@ -167,13 +173,16 @@ GptTrainResult train_gpt(GptTrainOptions o, const std::function<void(const GptTr
         return std::pair{model->forward(inputs.data(), targets.data(), o.batch, o.ctx), o.batch * o.ctx};
       },
       [&] { return nn::evaluate_loss(*model, val_tokens, o.batch, o.ctx, o.val_batches); }, checkpoint);
-  return {.out = o.out,
-          .step = trainer.step(),
-          .steps = o.steps,
-          .train_loss = r.train_loss,
-          .val_loss = r.val_loss,
-          .tokens_per_second = r.units_per_second,
-          .parameters = config.n_parameters()};
+  GptTrainResult result{.out = o.out,
+                        .step = trainer.step(),
+                        .steps = o.steps,
+                        .train_loss = r.train_loss,
+                        .val_loss = r.val_loss,
+                        .tokens_per_second = r.units_per_second,
+                        .parameters = config.n_parameters()};
+  result.skipped = skipped.skipped;
+  result.skipped_examples = std::move(skipped.skipped_examples);
+  return result;
 }
 
 }  // namespace lmkit::api

@@ -55,6 +55,8 @@ struct GptTrainResult {
   std::optional<float> val_loss;
   double tokens_per_second = 0;
   std::size_t parameters = 0;
+  std::uint64_t skipped = 0;  // bad documents skipped in both corpora (corpus.skip_bad)
+  std::vector<text::SkippedDocument> skipped_examples{};
 };
 
 // InvalidArgument naming the field for options out of their domain (before any data is read),

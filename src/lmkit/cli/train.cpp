@@ -35,8 +35,10 @@ void run_train(TrainCommand& c) {
                  "threads\n",
                  p.parameters, p.layers, p.width, p.train_tokens, p.val_tokens, p.batch, p.ctx, p.threads);
   });
+  report_skipped(r.skipped, r.skipped_examples);
   if (c.json) {
     fmt::print("{}\n", Json{{"out", r.out},
+                            {"skipped", r.skipped},
                             {"steps", r.step},
                             {"train_loss", r.train_loss},
                             {"val_loss", r.val_loss ? Json(*r.val_loss) : Json(nullptr)},
