@@ -22,6 +22,7 @@
 #include "lmkit/api/index.hpp"
 #include "lmkit/api/tokenizer_training.hpp"
 #include "lmkit/cli/command.hpp"
+#include "lmkit/cli/corpus_options.hpp"
 #include "lmkit/text/kjv.hpp"
 #include "lmkit/util/json.hpp"
 #include "lmkit/util/progress.hpp"
@@ -32,18 +33,21 @@ namespace {
 
 namespace fs = std::filesystem;
 
+// The flags set the library requests' fields directly; run() fills in the paths.
 struct DemoOptions {
   std::string data_dir = "data/kjv";
   std::string work_dir = "data/demo";
   bool corpus_only = false;
-  std::uint32_t vocab_size = 2048;
-  std::uint64_t steps = 1000;
-  std::uint64_t batch = 8;
-  std::uint64_t ctx = 128;
-  int order = 5;
-  std::size_t max_docs = 0;
   bool force = false;
   bool json = false;
+  api::TokenizerTrainOptions bpe;
+  api::GptTrainOptions gpt;
+  api::EvaluationRequest eval;
+  DemoOptions() {
+    bpe.vocab_size = 2048;
+    gpt.config = "tiny";
+    gpt.ctx = 128;
+  }
 };
 
 void print_corpus_summary(const std::vector<text::KjvSplitSummary>& splits) {
@@ -81,7 +85,7 @@ void print_results(const api::Evaluation& table) {
   for (const auto& note : table.notes()) fmt::print("{}\n", note);
 }
 
-void run(const DemoOptions& o) {
+void run(DemoOptions o) {
   if (o.json) ProgressBar::set_quiet(true);
   const bool quiet = ProgressBar::quiet();
   auto step = [&](const std::string& command) {
@@ -101,13 +105,12 @@ void run(const DemoOptions& o) {
   const std::string tokenizer = (work / "tokenizer").string(), index = (work / "index").string(),
                     model = (work / "model").string();
   if (!fs::exists(work / "tokenizer" / "tokenizer.json")) {
-    step(fmt::format("tokenizer train --data {} --vocab-size {} --out {}", train, o.vocab_size, tokenizer));
-    api::TokenizerTrainOptions bpe;
-    bpe.corpus = {train};
-    bpe.vocab_size = o.vocab_size;
-    bpe.out = tokenizer;
-    bpe.quiet = quiet;
-    api::train_tokenizer(bpe);
+    step(fmt::format("tokenizer train --data {} --vocab-size {} --out {}", train, o.bpe.vocab_size,
+                     tokenizer));
+    o.bpe.corpus = {train};
+    o.bpe.out = tokenizer;
+    o.bpe.quiet = quiet;
+    api::train_tokenizer(o.bpe);
   }
   if (!fs::exists(work / "index" / "lmkit.json")) {
     step(fmt::format("index build --data {} --tokenizer {} --out {}", train, tokenizer, index));
@@ -120,29 +123,22 @@ void run(const DemoOptions& o) {
     step(fmt::format(
         "train --data {} --val-data {} --tokenizer {} --config tiny --out {} --steps {} --batch {} "
         "--ctx {}",
-        train, validation, tokenizer, model, o.steps, o.batch, o.ctx));
-    api::GptTrainOptions gpt;
-    gpt.data = {train};
-    gpt.val_data = {validation};
-    gpt.tokenizer = tokenizer;
-    gpt.config = "tiny";
-    gpt.out = model;
-    gpt.steps = o.steps;
-    gpt.batch = o.batch;
-    gpt.ctx = o.ctx;
-    gpt.quiet = quiet;
-    api::train_gpt(gpt);
+        train, validation, tokenizer, model, o.gpt.steps, o.gpt.batch, o.gpt.ctx));
+    o.gpt.data = {train};
+    o.gpt.val_data = {validation};
+    o.gpt.tokenizer = tokenizer;
+    o.gpt.out = model;
+    o.gpt.quiet = quiet;
+    api::train_gpt(o.gpt);
   }
-  api::EvaluationRequest eval;
+  api::EvaluationRequest& eval = o.eval;
   eval.data = {(data / "test.jsonl").string()};
   eval.validation = {validation};
   eval.model_dir = model;
   eval.index_dir = index;
-  eval.order = o.order;
-  eval.max_docs = o.max_docs;
   eval.plot = (work / "agreement.svg").string();
   step(fmt::format("eval --data {} --val-data {} --index {} --model {} --order {}", eval.data[0], validation,
-                   index, model, o.order));
+                   index, model, eval.order));
   const api::Evaluation table = api::evaluate(eval);
   write_json_file((work / "results.json").string(), table.to_json());
   if (o.json) {
@@ -165,12 +161,13 @@ const bool registered = register_command("demo", [](CLI::App& app) {
   sub->add_option("--work-dir", options->work_dir, "Where the tokenizer, index, model and results go")
       ->capture_default_str();
   sub->add_flag("--corpus-only", options->corpus_only, "Only prepare and summarize the corpus");
-  sub->add_option("--vocab-size", options->vocab_size, "BPE vocabulary size")->capture_default_str();
-  sub->add_option("--steps", options->steps, "GPT training steps")->capture_default_str();
-  sub->add_option("--batch", options->batch, "GPT training batch (sequences)")->capture_default_str();
-  sub->add_option("--ctx", options->ctx, "GPT training sequence length")->capture_default_str();
-  sub->add_option("--order", options->order, "n of the Katz and Kneser–Ney LMs")->capture_default_str();
-  sub->add_option("--max-docs", options->max_docs, "Evaluate on at most this many test documents (0: all)");
+  sub->add_option("--vocab-size", options->bpe.vocab_size, "BPE vocabulary size")->capture_default_str();
+  sub->add_option("--steps", options->gpt.steps, "GPT training steps")->capture_default_str();
+  sub->add_option("--batch", options->gpt.batch, "GPT training batch (sequences)")->capture_default_str();
+  add_context_option(sub, options->gpt.ctx, "GPT training sequence length")->capture_default_str();
+  sub->add_option("--order", options->eval.order, "n of the Katz and Kneser–Ney LMs")->capture_default_str();
+  sub->add_option("--max-docs", options->eval.max_docs,
+                  "Evaluate on at most this many test documents (0: all)");
   sub->add_flag("--force", options->force, "Redo every step, even those whose outputs exist");
   sub->add_flag("--json", options->json, "Print one JSON document");
   sub->callback([options] { run(*options); });
