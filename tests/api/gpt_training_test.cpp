@@ -24,7 +24,7 @@ GptTrainOptions tiny_run(const testing::TempDir& tmp, const std::string& out) {
   o.tokenizer = "bytes";
   o.config = "tiny";
   o.out = (tmp.path / out).string();
-  o.steps = 4;
+  o.schedule.steps = 4;
   o.batch = 2;
   o.ctx = 16;
   o.val_every = 2;
@@ -71,7 +71,7 @@ TEST(TrainGpt, RefusalsNameTheField) {
   o.config = "no-such-size";
   EXPECT_EQ(field_of(o), "config");
   o = tiny_run(tmp, "x");
-  o.beta1 = -0.5f;
+  o.schedule.beta1 = -0.5f;
   EXPECT_EQ(field_of(o), "beta1");
   o = tiny_run(tmp, "x");
   o.out = tmp.path.string();  // exists

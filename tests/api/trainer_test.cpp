@@ -125,6 +125,16 @@ TEST(Trainer, TheBetasAndEpsilonReachTheOptimizer) {
   EXPECT_NE(run_with(0.95f), run_with(0.5f));
 }
 
+TEST(TrainSchedule, WithDefaultsFillsOnlyTheValuesThatStandForTheDefault) {
+  const TrainSchedule a = with_defaults({.steps = 100, .warmup = 0, .lr = 2e-3f, .min_lr = -1});
+  EXPECT_EQ(a.warmup, 5u);
+  EXPECT_FLOAT_EQ(a.min_lr, 2e-4f);
+  EXPECT_EQ(with_defaults({.steps = 10, .warmup = 0}).warmup, 1u);  // at least one warmup step
+  const TrainSchedule b = with_defaults({.steps = 100, .warmup = 7, .lr = 2e-3f, .min_lr = 0});
+  EXPECT_EQ(b.warmup, 7u);
+  EXPECT_EQ(b.min_lr, 0.0f);
+}
+
 TEST(Trainer, OptionsOutsideTheirDomainNameTheField) {
   auto field_of = [](TrainerOptions o) -> std::string {
     try {

@@ -158,6 +158,21 @@ TEST(IndexBuilder, ManifestRecordsShardsSizesAndChecksums) {
   EXPECT_EQ(tokens, expected_tokens);
 }
 
+// Only a name lmkit has no files for is recorded as given; a file that is no tokenizer is an error,
+// not an index that records a tokenizer nothing can load.
+TEST(IndexBuilder, OnlyAnUnknownTokenizerNameIsRecordedAsGiven) {
+  TempDir tmp;
+  const Docs docs = random_docs(3, 5, 300, 1);
+  build(tmp.path / "named", docs, options_for(300));
+  EXPECT_EQ(read_json_file((tmp.path / "named" / "lmkit.json").string())["tokenizer"], "test-vocab");
+  const fs::path notes = tmp.path / "notes.txt";
+  std::ofstream(notes) << "not a tokenizer\n";
+  BuildOptions options = options_for(300);
+  options.tokenizer_spec = notes.string();
+  EXPECT_THROW(build(tmp.path / "file", docs, options), UsageError);
+  EXPECT_FALSE(fs::exists(tmp.path / "file" / "lmkit.json"));
+}
+
 TEST(IndexBuilder, ShardsSplitAtDocumentBoundaries) {
   TempDir tmp;
   const Docs docs = random_docs(40, 12, 200, 7);

@@ -7,6 +7,9 @@
 #include <algorithm>
 #include <cmath>
 #include <set>
+#include <string>
+
+#include "lmkit/util/error.hpp"
 
 namespace lmkit::nn {
 namespace {
@@ -85,6 +88,22 @@ TEST(Generate, StopsAtTheStopTokenAndAtTheContextEnd) {
   EXPECT_EQ(stopped, std::vector<std::int32_t>(free_run.begin(), free_run.begin() + first + 1));
   auto long_run = generate(model, {{1, 2, 3}}, options_for(100, 0.0f))[0];
   EXPECT_EQ(long_run.size(), 32u - 3u + 1u);  // the last token needs no further position
+}
+
+// The library names the field a front-end maps to its own spelling (the CLI's --top-p).
+TEST(Sampler, OptionsOutsideTheirDomainNameTheField) {
+  auto field_of = [](SamplingOptions o) -> std::string {
+    try {
+      Sampler sampler(o);
+    } catch (const InvalidArgument& e) {
+      return e.field();
+    }
+    return "";
+  };
+  EXPECT_EQ(field_of({.temperature = -1.0f}), "temperature");
+  EXPECT_EQ(field_of({.temperature = std::nanf("")}), "temperature");
+  EXPECT_EQ(field_of({.top_p = 0.0f}), "top_p");
+  EXPECT_EQ(field_of({}), "");
 }
 
 TEST(Sampler, TopKAndTopPRestrictTheChoices) {

@@ -30,4 +30,14 @@ TEST(BytesTokenizer, OutOfRangeIdIsNamed) {
 
 TEST(LoadTokenizer, UnknownSpecIsAUsageError) {
   EXPECT_THROW(lmkit::text::load_tokenizer("no-such-tokenizer"), lmkit::UsageError);
+  // A bare word that names nothing has its own type (the index builder records such a name as given)...
+  EXPECT_THROW(lmkit::text::load_tokenizer("no-such-tokenizer"), lmkit::text::UnknownTokenizer);
+  // ...which a missing path is not.
+  try {
+    lmkit::text::load_tokenizer("no/such/tokenizer.json");
+    FAIL();
+  } catch (const lmkit::text::UnknownTokenizer&) {
+    FAIL() << "a missing path is not an unknown name";
+  } catch (const lmkit::Error&) {
+  }
 }

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include "lmkit/util/error.hpp"
+#include "lmkit/util/json.hpp"
 #include "test_files.hpp"
 
 namespace lmkit::text {
@@ -121,6 +122,29 @@ TEST(WordPiece, VocabTxtAndTokenizerJsonRoundTripThroughLoadTokenizer) {
   auto cased = load_tokenizer(dir.path("txt"));
   EXPECT_EQ(pieces(*dynamic_cast<WordPieceTokenizer*>(cased.get()), cased->encode("Want want")),
             (Words{"[UNK]", "want"}));
+}
+
+// The one writer of a WordPiece directory: its tokenizer_config.json gives back every option, the
+// combinations BERT's null strip_accents cannot say included (lowercased but accents kept).
+TEST(WordPiece, DirectoryFilesGiveBackTheTokenizersOptions) {
+  testing::TempDir dir;
+  WordPieceOptions options;
+  options.lowercase = true;
+  options.strip_accents = false;
+  options.split_cjk = false;
+  auto t = bert_test_tokenizer(options);
+  std::filesystem::create_directories(dir.path("wp"));
+  write_wordpiece_files(t, dir.path("wp"), 512);
+  std::filesystem::remove(dir.path("wp/tokenizer.json"));  // read vocab.txt + tokenizer_config.json
+  auto loaded = load_tokenizer(dir.path("wp"));
+  auto* wordpiece = dynamic_cast<WordPieceTokenizer*>(loaded.get());
+  ASSERT_NE(wordpiece, nullptr);
+  EXPECT_TRUE(wordpiece->options().lowercase);
+  EXPECT_FALSE(wordpiece->options().strip_accents);
+  EXPECT_FALSE(wordpiece->options().split_cjk);
+  const Json config = read_json_file(dir.path("wp/tokenizer_config.json"));
+  EXPECT_EQ(config["model_max_length"], 512);
+  EXPECT_EQ(config["tokenizer_class"], "BertTokenizerFast");
 }
 
 TEST(WordPiece, RejectsBadTokenizerJson) {

@@ -80,9 +80,9 @@ GptTrainResult train_gpt(GptTrainOptions o, const std::function<void(const GptTr
   if (resuming) {
     const std::string path = o.out + "/training.json";
     state = read_json_file(path);
-    const std::uint64_t steps_override = o.steps;
+    const std::uint64_t steps_override = o.schedule.steps;
     options_from_json(o, resolved_paths(json_get<Json>(state, "options", path), o.out), path);
-    if (o.steps_given) o.steps = steps_override;
+    if (o.steps_given) o.schedule.steps = steps_override;
   } else {
     if (o.data.empty()) invalid_argument("data", "", "training needs a corpus");
     if (o.tokenizer.empty()) invalid_argument("tokenizer", "", "training needs a tokenizer");
@@ -90,18 +90,9 @@ GptTrainResult train_gpt(GptTrainOptions o, const std::function<void(const GptTr
     if (std::filesystem::exists(o.out))
       invalid_argument("out", o.out, "already exists; resume it or choose a new directory");
   }
-  if (o.min_lr < 0) o.min_lr = o.lr / 10;
-  if (!resuming && o.warmup == 0) o.warmup = std::max<std::uint64_t>(1, o.steps / 20);
+  o.schedule = with_defaults(o.schedule);
   // Before any data is read: the schedule's values, each in its domain.
-  Trainer trainer({.schedule = {.steps = o.steps,
-                                .warmup = o.warmup,
-                                .lr = o.lr,
-                                .min_lr = o.min_lr,
-                                .weight_decay = o.weight_decay,
-                                .clip = o.clip,
-                                .beta1 = o.beta1,
-                                .beta2 = o.beta2,
-                                .eps = o.adam_eps},
+  Trainer trainer({.schedule = o.schedule,
                    .until = until,
                    .val_every = o.val_every,
                    .checkpoint_every = o.checkpoint_every,
@@ -175,7 +166,7 @@ GptTrainResult train_gpt(GptTrainOptions o, const std::function<void(const GptTr
       [&] { return nn::evaluate_loss(*model, val_tokens, o.batch, o.ctx, o.val_batches); }, checkpoint);
   GptTrainResult result{.out = o.out,
                         .step = trainer.step(),
-                        .steps = o.steps,
+                        .steps = o.schedule.steps,
                         .train_loss = r.train_loss,
                         .val_loss = r.val_loss,
                         .tokens_per_second = r.units_per_second,

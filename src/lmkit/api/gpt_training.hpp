@@ -17,14 +17,13 @@
 namespace lmkit::api {
 
 struct GptTrainOptions {
-  std::vector<std::string> data, val_data;            // corpora (files, directories, .jsonl, .gz / .zst)
-  text::CorpusOptions corpus;                         // how both are read
-  std::string tokenizer, config, out;                 // config: "tiny", "small" or a config.json file
-  std::uint64_t steps = 1000, until = 0, warmup = 0;  // warmup 0: steps / 20 (at least 1)
+  std::vector<std::string> data, val_data;  // corpora (files, directories, .jsonl, .gz / .zst)
+  text::CorpusOptions corpus;               // how both are read
+  std::string tokenizer, config, out;       // config: "tiny", "small" or a config.json file
+  TrainSchedule schedule{.min_lr = -1};     // warmup 0: steps / 20; min_lr < 0: lr / 10 (with_defaults)
+  std::uint64_t until = 0;
   std::size_t batch = 8, ctx = 0, val_every = 100, val_batches = 4,
-              checkpoint_every = 500;                               // ctx 0: min(n_ctx, 256)
-  float lr = 1e-3f, min_lr = -1, weight_decay = 0.1f, clip = 1.0f;  // min_lr < 0: lr / 10
-  float beta1 = 0.9f, beta2 = 0.95f, adam_eps = 1e-8f;
+              checkpoint_every = 500;  // ctx 0: min(n_ctx, 256)
   std::uint64_t seed = 1;
   bool resume = false;       // continue the checkpoint in `out` with its saved options
   bool steps_given = false;  // with resume: `steps` is a new total (else the checkpoint's)
@@ -37,7 +36,7 @@ template <typename O, typename Visit>
 void saved_fields(O& o, Visit visit) {
   visit_common(o, visit);
   visit("ctx", o.ctx);
-  visit("min_lr", o.min_lr);
+  visit("min_lr", o.schedule.min_lr);
   visit("val_batches", o.val_batches);
   visit("corpus", o.corpus);
 }

@@ -19,13 +19,6 @@ void check_probability(const char* field, double value) {
   if (!std::isfinite(value) || value < 0 || value > 1) invalid_argument(field, value, "must be in [0, 1]");
 }
 
-void validate_sampling(const nn::SamplingOptions& s) {
-  if (!std::isfinite(s.temperature) || s.temperature < 0)
-    invalid_argument("temperature", s.temperature, "must be finite and at least 0 (0 is greedy)");
-  if (!std::isfinite(s.top_p) || s.top_p <= 0 || s.top_p > 1)
-    invalid_argument("top_p", s.top_p, "must be in (0, 1]");
-}
-
 // The continuation of one prompt as text, for streaming: each new token's text is handed on as soon
 // as it cannot be part of a stop string, and the continuation ends at the first stop string.
 class RowText {
@@ -94,10 +87,17 @@ void validate(const Mixture& mixture) {
   check_probability("lambda_dense", mixture.lambda_dense);
 }
 
+void validate(const nn::SamplingOptions& s) {
+  if (!std::isfinite(s.temperature) || s.temperature < 0)
+    invalid_argument("temperature", s.temperature, "must be finite and at least 0 (0 is greedy)");
+  if (!std::isfinite(s.top_p) || s.top_p <= 0 || s.top_p > 1)
+    invalid_argument("top_p", s.top_p, "must be in (0, 1]");
+}
+
 void validate(const GenerateRequest& request) {
   if (request.prompts.empty() && request.prompt_ids.empty())
     invalid_argument("prompt", "none", "give at least one prompt");
-  validate_sampling(request.sampling);
+  validate(request.sampling);
   for (const auto& s : request.stop)
     if (s.empty()) invalid_argument("stop", "\"\"", "a stop string must not be empty");
   if (request.mixture) validate(*request.mixture);

@@ -82,6 +82,7 @@ struct ScoredText {
 };
 
 // Throws InvalidArgument naming the first field outside its domain (checked before any work).
+void validate(const nn::SamplingOptions& sampling);  // temperature, top_p (the seq2seq model's too)
 void validate(const GenerateRequest& request);
 void validate(const ScoreRequest& request);
 void validate(const Mixture& mixture);

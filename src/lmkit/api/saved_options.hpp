@@ -30,31 +30,32 @@ inline void read_saved_field(const Json& j, const char* key, const std::string& 
   out = json_get<std::vector<std::string>>(j, key, ctx);
 }
 
-// The data and the training schedule, which every trainer saves under these keys (its saved_fields
-// calls this and adds its own).
+// The data and the training schedule (`o.schedule`, an api::TrainSchedule), which every trainer
+// saves under these keys (its saved_fields calls this and adds its own).
 template <typename O, typename Visit>
 void visit_common(O& o, Visit& visit) {
   visit("data", o.data);
   visit("val_data", o.val_data);
   visit("tokenizer", o.tokenizer);
-  visit("steps", o.steps);
-  visit("warmup", o.warmup);
+  visit("steps", o.schedule.steps);
+  visit("warmup", o.schedule.warmup);
   visit("batch", o.batch);
-  visit("lr", o.lr);
-  visit("weight_decay", o.weight_decay);
-  visit("clip", o.clip);
+  visit("lr", o.schedule.lr);
+  visit("weight_decay", o.schedule.weight_decay);
+  visit("clip", o.schedule.clip);
   visit("seed", o.seed);
   visit("val_every", o.val_every);
   visit("checkpoint_every", o.checkpoint_every);
-  visit("beta1", o.beta1);
-  visit("beta2", o.beta2);
-  visit("adam_eps", o.adam_eps);
+  visit("beta1", o.schedule.beta1);
+  visit("beta2", o.schedule.beta2);
+  visit("adam_eps", o.schedule.eps);
 }
 
 // Keys that checkpoints of earlier versions lack: absent, the option keeps the value it has (the
-// trainer's default then, which is what those versions used).
+// trainer's default then, which is what those versions used; mlm checkpoints had no min_lr, and the
+// default -1 is their lr / 10).
 inline bool added_later(std::string_view key) {
-  return key == "beta1" || key == "beta2" || key == "adam_eps" || key == "corpus";
+  return key == "beta1" || key == "beta2" || key == "adam_eps" || key == "min_lr" || key == "corpus";
 }
 
 template <typename Options>

@@ -41,18 +41,7 @@ void train_wordpiece(const TokenizerTrainOptions& options, text::CorpusReader& r
   });
   if (words.empty()) fail("{}: the corpus has no text", options.corpus.front());
   text::WordPieceTokenizer tokenizer(text::train_wordpiece_vocab(words, train), train.tokenizer, options.out);
-  text::write_wordpiece_vocab(tokenizer, out.file("vocab.txt"));
-  text::write_hf_wordpiece_json(tokenizer, out.file("tokenizer.json"));
-  write_json_file(out.file("tokenizer_config.json"), {{"tokenizer_class", "BertTokenizerFast"},
-                                                      {"do_lower_case", !options.cased},
-                                                      {"strip_accents", nullptr},
-                                                      {"tokenize_chinese_chars", true},
-                                                      {"model_max_length", 512},
-                                                      {"unk_token", "[UNK]"},
-                                                      {"sep_token", "[SEP]"},
-                                                      {"pad_token", "[PAD]"},
-                                                      {"cls_token", "[CLS]"},
-                                                      {"mask_token", "[MASK]"}});
+  text::write_wordpiece_files(tokenizer, out.temp_path(), 512);
   result.vocab_size = static_cast<std::uint32_t>(tokenizer.vocab_size());
   result.distinct_words = words.size();
 }

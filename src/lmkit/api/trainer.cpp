@@ -30,6 +30,12 @@ void validate(const TrainSchedule& s) {
   if (!std::isfinite(s.eps) || s.eps <= 0) invalid_argument("adam_eps", s.eps, "must be a finite number > 0");
 }
 
+TrainSchedule with_defaults(TrainSchedule s) {
+  if (s.warmup == 0) s.warmup = std::max<std::uint64_t>(1, s.steps / 20);
+  if (s.min_lr < 0) s.min_lr = s.lr / 10;
+  return s;
+}
+
 void check_finite(float value, const char* what, std::uint64_t step) {
   if (!std::isfinite(value))
     fail("step {}: the {} is {}; training stopped, the last checkpoint written (if any) is kept", step, what,

@@ -24,7 +24,9 @@
 namespace lmkit::api {
 
 // The optimiser's schedule: linear warmup to lr, cosine decay to min_lr at `steps`, AdamW with
-// decoupled weight decay, gradients clipped to a global norm.
+// decoupled weight decay, gradients clipped to a global norm. Every trainer's options hold one
+// (field `schedule`, with that trainer's defaults) that a front-end fills once; with_defaults() then
+// resolves the values that stand for "the default".
 struct TrainSchedule {
   std::uint64_t steps = 1000;         // the schedule's length, at least 1
   std::uint64_t warmup = 0;           // at most steps
@@ -35,6 +37,9 @@ struct TrainSchedule {
   float beta1 = 0.9f, beta2 = 0.95f;  // each in [0, 1)
   float eps = 1e-8f;                  // > 0, finite (field "adam_eps" in errors)
 };
+
+// `schedule` with warmup 0 read as steps / 20 (at least 1) and a negative min_lr as lr / 10.
+TrainSchedule with_defaults(TrainSchedule schedule);
 
 // The largest peak learning rate accepted: AdamW's step is about lr per parameter, so anything near
 // 1 already destroys a model; 10 leaves room for experiments and refuses typos like 1e30.

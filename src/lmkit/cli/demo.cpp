@@ -123,7 +123,7 @@ void run(DemoOptions o) {
     step(fmt::format(
         "train --data {} --val-data {} --tokenizer {} --config tiny --out {} --steps {} --batch {} "
         "--ctx {}",
-        train, validation, tokenizer, model, o.gpt.steps, o.gpt.batch, o.gpt.ctx));
+        train, validation, tokenizer, model, o.gpt.schedule.steps, o.gpt.batch, o.gpt.ctx));
     o.gpt.data = {train};
     o.gpt.val_data = {validation};
     o.gpt.tokenizer = tokenizer;
@@ -162,7 +162,7 @@ const bool registered = register_command("demo", [](CLI::App& app) {
       ->capture_default_str();
   sub->add_flag("--corpus-only", options->corpus_only, "Only prepare and summarize the corpus");
   sub->add_option("--vocab-size", options->bpe.vocab_size, "BPE vocabulary size")->capture_default_str();
-  sub->add_option("--steps", options->gpt.steps, "GPT training steps")->capture_default_str();
+  sub->add_option("--steps", options->gpt.schedule.steps, "GPT training steps")->capture_default_str();
   sub->add_option("--batch", options->gpt.batch, "GPT training batch (sequences)")->capture_default_str();
   add_context_option(sub, options->gpt.ctx, "GPT training sequence length")->capture_default_str();
   sub->add_option("--order", options->eval.order, "n of the Katz and Kneser–Ney LMs")->capture_default_str();

@@ -9,6 +9,7 @@
 #include "lmkit/api/gpt_training.hpp"
 #include "lmkit/cli/command.hpp"
 #include "lmkit/cli/corpus_options.hpp"
+#include "lmkit/cli/schedule_options.hpp"
 #include "lmkit/util/json.hpp"
 #include "lmkit/util/progress.hpp"
 
@@ -66,24 +67,15 @@ const bool registered = register_command("train", [](CLI::App& app) {
   sub->add_option("--tokenizer", o->tokenizer, "Tokenizer spec (e.g. bytes)");
   sub->add_option("--config", o->config, "Model size: tiny, small, or a config.json file");
   sub->add_option("--out", o->out, "Model directory to write (must not exist unless --resume)");
-  auto* steps = sub->add_option("--steps", o->steps,
-                                "Optimizer steps in total (default 1000; the schedule spans them)");
+  CLI::Option* steps = add_schedule_options(sub, o->schedule);
   sub->add_option("--until", o->until, "Stop after this step and checkpoint (continue later with --resume)");
   sub->add_option("--batch", o->batch, "Sequences per step")->capture_default_str();
   add_context_option(sub, o->ctx, "Tokens per sequence (default: min(n_ctx, 256))");
-  sub->add_option("--lr", o->lr, "Peak learning rate")->capture_default_str();
-  sub->add_option("--min-lr", o->min_lr, "Final learning rate of the cosine decay (default lr / 10)");
-  sub->add_option("--warmup", o->warmup, "Linear warmup steps (default steps / 20)");
-  sub->add_option("--weight-decay", o->weight_decay, "AdamW weight decay on matrices")->capture_default_str();
-  sub->add_option("--clip", o->clip, "Clip gradients to this global norm")->capture_default_str();
   sub->add_option("--seed", o->seed, "Seed for initialization and batches")->capture_default_str();
   sub->add_option("--val-every", o->val_every, "Steps between validation losses")->capture_default_str();
   sub->add_option("--val-batches", o->val_batches, "Batches per validation")->capture_default_str();
   sub->add_option("--checkpoint-every", o->checkpoint_every, "Steps between checkpoints (0: only at the end)")
       ->capture_default_str();
-  sub->add_option("--beta1", o->beta1, "AdamW's first-moment decay")->capture_default_str();
-  sub->add_option("--beta2", o->beta2, "AdamW's second-moment decay")->capture_default_str();
-  sub->add_option("--adam-eps", o->adam_eps, "AdamW's epsilon")->capture_default_str();
   sub->add_flag("--resume", o->resume, "Continue the checkpoint in --out where it stopped");
   sub->add_flag("--json", c->json, "Print one JSON summary");
   sub->callback([c, steps] {

@@ -306,7 +306,7 @@ BuildSummary IndexBuilder::finish() {
   std::vector<text::TokenizerFile> files;
   try {
     if (!tokenizer.empty()) files = text::tokenizer_files(tokenizer);
-  } catch (const UsageError&) {
+  } catch (const text::UnknownTokenizer&) {
   }
   if (!files.empty()) {
     const std::string inside = directory_->file(kIndexTokenizerDir);

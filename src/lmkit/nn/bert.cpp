@@ -132,6 +132,13 @@ void BertModel::embed(const std::int32_t* tokens, const std::int32_t* token_type
   encoder_.forward(table_, emb_out_.data(), valid, B, T);
 }
 
+void BertModel::forward_encoder(const std::int32_t* tokens, const std::int32_t* token_types,
+                                const std::uint8_t* valid, std::size_t B, std::size_t T) {
+  embed(tokens, token_types, valid, B, T);
+  last_head_ = Head::none;
+  have_targets_ = false;
+}
+
 float BertModel::forward_mlm(const std::int32_t* tokens, const std::int32_t* token_types,
                              const std::uint8_t* valid, const std::int32_t* targets, std::size_t B,
                              std::size_t T, bool all_positions) {

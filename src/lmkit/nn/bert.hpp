@@ -79,6 +79,10 @@ class BertModel {
   // (B, num_labels) logits of the last forward_classify.
   std::span<const float> class_logits() const { return cls_.logits; }
 
+  // The encoder alone (no head, no loss; any model, with or without heads), for its final hidden states.
+  void forward_encoder(const std::int32_t* tokens, const std::int32_t* token_types, const std::uint8_t* valid,
+                       std::size_t B, std::size_t T);
+
   // Adds the gradients of the last forward's mean loss into gradients() (needs targets / labels).
   void backward();
 

@@ -8,9 +8,10 @@
 namespace lmkit::nn {
 
 Sampler::Sampler(SamplingOptions options) : options_(options), rng_(options.seed) {
-  if (options_.temperature < 0) usage_fail("temperature must be >= 0, got {}", options_.temperature);
+  if (!(options_.temperature >= 0))
+    invalid_argument("temperature", options_.temperature, "must be at least 0");
   if (!(options_.top_p > 0 && options_.top_p <= 1))
-    usage_fail("top-p must be in (0, 1], got {}", options_.top_p);
+    invalid_argument("top_p", options_.top_p, "must be in (0, 1]");
 }
 
 double Sampler::uniform() { return static_cast<double>(rng_() >> 11) * 0x1.0p-53; }

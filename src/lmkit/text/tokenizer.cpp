@@ -91,11 +91,11 @@ std::unique_ptr<Tokenizer> load_tokenizer(const std::string& spec) {
   if (error != std::errc::no_such_file_or_directory && error != std::errc::not_a_directory)
     fail("{}: cannot read the tokenizer: {}", spec, error.message());
   if (names_path) fail("{}: no such file or directory (the tokenizer path does not exist)", spec);
-  usage_fail(
+  throw UnknownTokenizer(fmt::format(
       "unknown tokenizer \"{}\" (expected bytes, gpt2, or a path to a tokenizer.json, an encoder.json + "
       "vocab.bpe directory, a WordPiece vocab.txt or a SentencePiece .model; there is no file or directory "
       "of that name)",
-      spec);
+      spec));
 }
 
 }  // namespace lmkit::text

@@ -10,7 +10,16 @@
 #include <string_view>
 #include <vector>
 
+#include "lmkit/util/error.hpp"
+
 namespace lmkit::text {
+
+// A tokenizer spec that is neither a built-in name nor a path to anything: a name lmkit has no files
+// for (an index built from ids may record such a name as given).
+class UnknownTokenizer : public UsageError {
+ public:
+  using UsageError::UsageError;
+};
 
 // The special tokens a tokenizer defines; absent ones are nullopt.
 struct SpecialTokens {
@@ -56,7 +65,8 @@ class BytesTokenizer final : public Tokenizer {
 
 // Makes a tokenizer from a spec: "bytes"; further kinds are added by the tokenizer module
 // ("gpt2", a tokenizer.json, an encoder.json + vocab.bpe directory, a SentencePiece .model).
-// Throws UsageError naming the spec when it is not recognised.
+// Throws UnknownTokenizer for a bare word that names nothing, UsageError naming the spec for a file
+// or directory that is no tokenizer, Error for a path that does not exist or cannot be read.
 std::unique_ptr<Tokenizer> load_tokenizer(const std::string& spec);
 
 }  // namespace lmkit::text

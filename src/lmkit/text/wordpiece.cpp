@@ -373,6 +373,24 @@ void write_wordpiece_vocab(const WordPieceTokenizer& tokenizer, const std::strin
   write_file_atomic(path, contents);
 }
 
+void write_wordpiece_files(const WordPieceTokenizer& tokenizer, const std::string& dir,
+                           std::size_t model_max_length) {
+  write_wordpiece_vocab(tokenizer, dir + "/vocab.txt");
+  write_hf_wordpiece_json(tokenizer, dir + "/tokenizer.json");
+  const WordPieceOptions& o = tokenizer.options();
+  Json config = {{"tokenizer_class", "BertTokenizerFast"},
+                 {"do_lower_case", o.lowercase},
+                 {"strip_accents", o.strip_accents},
+                 {"tokenize_chinese_chars", o.split_cjk},
+                 {"unk_token", o.unk_token},
+                 {"sep_token", "[SEP]"},
+                 {"pad_token", "[PAD]"},
+                 {"cls_token", "[CLS]"},
+                 {"mask_token", "[MASK]"}};
+  if (model_max_length != 0) config["model_max_length"] = model_max_length;
+  write_json_file(dir + "/tokenizer_config.json", config);
+}
+
 void write_hf_wordpiece_json(const WordPieceTokenizer& tokenizer, const std::string& path) {
   const WordPieceOptions& o = tokenizer.options();
   Json vocab = Json::object();

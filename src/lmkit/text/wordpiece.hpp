@@ -88,6 +88,13 @@ bool is_wordpiece_tokenizer_json(const std::string& tokenizer_json);
 // [CLS] $A [SEP] template) that load_hf_wordpiece and Hugging Face tokenizers read; each atomically.
 void write_wordpiece_vocab(const WordPieceTokenizer& tokenizer, const std::string& path);
 void write_hf_wordpiece_json(const WordPieceTokenizer& tokenizer, const std::string& path);
+// The one writer of a WordPiece tokenizer's directory files, for BERT model directories and trained
+// tokenizers alike: vocab.txt, tokenizer.json and tokenizer_config.json (BertTokenizerFast, with
+// do_lower_case, strip_accents, tokenize_chinese_chars and unk_token from the tokenizer's options,
+// so load_wordpiece_vocab reads back the same tokenizer; model_max_length when not 0) into the
+// existing directory `dir`, each file atomically.
+void write_wordpiece_files(const WordPieceTokenizer& tokenizer, const std::string& dir,
+                           std::size_t model_max_length = 0);
 
 // Training, as Hugging Face's WordPieceTrainer does it: BPE over the characters of the basic
 // tokenizer's words, where a piece that does not start a word carries the "##" prefix. The vocabulary

@@ -1,6 +1,7 @@
-// What `lmkit mlm` and `lmkit classify` share: labelled text examples read from a corpus (a document
-// each, or a line each with --lines, the label from a JSONL field), WordPiece-encoded as
-// [CLS] pieces [SEP], padded batches of them, and the tokenizer files a BERT directory carries.
+// What BERT-like models (MLM training, classifiers, embeddings) share: labelled text examples read
+// from a corpus (a document each, or a line each, the label from a JSONL field), WordPiece-encoded
+// as [CLS] pieces [SEP], and padded batches of them. A BERT directory's tokenizer files are written by
+// text::write_wordpiece_files.
 #pragma once
 
 #include <cstdint>
@@ -11,7 +12,7 @@
 
 #include "lmkit/text/wordpiece.hpp"
 
-namespace lmkit::cli {
+namespace lmkit::api {
 
 struct Example {
   std::string text;
@@ -20,16 +21,15 @@ struct Example {
 
 // Every document of `paths` (or every non-empty line of every document, with `lines`), with the
 // string value of the JSONL field `label_field` (when not empty; a document lacking it is an Error
-// naming the file and line). Plain-text paths work when no label is asked for.
+// naming the file, the line and the field). Plain-text paths work when no label is asked for.
 std::vector<Example> read_examples(const std::vector<std::string>& paths, bool lines,
                                    const std::string& label_field);
 
 // The tokenizer `spec` as WordPiece (BERT needs [CLS], [SEP], [PAD], [MASK]); UsageError otherwise.
 std::unique_ptr<text::WordPieceTokenizer> load_bert_tokenizer(const std::string& spec);
-// vocab.txt, tokenizer.json and tokenizer_config.json of `tokenizer` into directory `dir`.
-void write_bert_tokenizer_files(const text::WordPieceTokenizer& tokenizer, const std::string& dir);
 
-// [CLS] + the text's pieces (truncated) + [SEP], at most seq_len ids.
+// [CLS] + the text's pieces (truncated) + [SEP], at most seq_len ids; InvalidArgument ("seq_len")
+// below 3.
 std::vector<std::vector<std::int32_t>> encode_examples(const text::WordPieceTokenizer& tokenizer,
                                                        const std::vector<Example>& examples,
                                                        std::size_t seq_len);
@@ -44,4 +44,4 @@ struct PaddedBatch {
 PaddedBatch make_batch(const std::vector<std::vector<std::int32_t>>& sequences,
                        const std::vector<std::size_t>& rows, const text::WordPieceTokenizer& tokenizer);
 
-}  // namespace lmkit::cli
+}  // namespace lmkit::api

@@ -1,4 +1,4 @@
-#include "lmkit/cli/bert_data.hpp"
+#include "lmkit/api/bert_data.hpp"
 
 #include <algorithm>
 
@@ -6,7 +6,7 @@
 #include "lmkit/util/error.hpp"
 #include "lmkit/util/json.hpp"
 
-namespace lmkit::cli {
+namespace lmkit::api {
 
 std::vector<Example> read_examples(const std::vector<std::string>& paths, bool lines,
                                    const std::string& label_field) {
@@ -17,7 +17,7 @@ std::vector<Example> read_examples(const std::vector<std::string>& paths, bool l
     std::string label;
     if (!label_field.empty()) {
       if (!doc.metadata.is_object() || !doc.metadata.contains(label_field))
-        fail("{}:{}: the document has no field \"{}\" (--label-field)", doc.source, doc.line, label_field);
+        fail("{}:{}: the document has no field \"{}\" (the label field)", doc.source, doc.line, label_field);
       const Json& value = doc.metadata[label_field];
       label = value.is_string() ? value.get<std::string>() : value.dump();
     }
@@ -50,25 +50,10 @@ std::unique_ptr<text::WordPieceTokenizer> load_bert_tokenizer(const std::string&
       static_cast<text::WordPieceTokenizer*>(tokenizer.release()));
 }
 
-void write_bert_tokenizer_files(const text::WordPieceTokenizer& tokenizer, const std::string& dir) {
-  text::write_wordpiece_vocab(tokenizer, dir + "/vocab.txt");
-  text::write_hf_wordpiece_json(tokenizer, dir + "/tokenizer.json");
-  const auto& o = tokenizer.options();
-  write_json_file(dir + "/tokenizer_config.json", {{"tokenizer_class", "BertTokenizerFast"},
-                                                   {"do_lower_case", o.lowercase},
-                                                   {"strip_accents", o.strip_accents},
-                                                   {"tokenize_chinese_chars", o.split_cjk},
-                                                   {"unk_token", o.unk_token},
-                                                   {"sep_token", "[SEP]"},
-                                                   {"pad_token", "[PAD]"},
-                                                   {"cls_token", "[CLS]"},
-                                                   {"mask_token", "[MASK]"}});
-}
-
 std::vector<std::vector<std::int32_t>> encode_examples(const text::WordPieceTokenizer& tokenizer,
                                                        const std::vector<Example>& examples,
                                                        std::size_t seq_len) {
-  if (seq_len < 3) usage_fail("--seq-len must be at least 3 ([CLS], a piece, [SEP])");
+  if (seq_len < 3) invalid_argument("seq_len", seq_len, "must be at least 3 ([CLS], a piece, [SEP])");
   const auto cls = static_cast<std::int32_t>(tokenizer.required_id("[CLS]"));
   const auto sep = static_cast<std::int32_t>(tokenizer.required_id("[SEP]"));
   std::vector<std::vector<std::int32_t>> out;
@@ -106,4 +91,4 @@ PaddedBatch make_batch(const std::vector<std::vector<std::int32_t>>& sequences,
   return b;
 }
 
-}  // namespace lmkit::cli
+}  // namespace lmkit::api
