@@ -1,19 +1,18 @@
 // Prints PROMPT continued greedily by N tokens:  generate MODEL_DIR PROMPT N
 #include <cstdio>
+#include <exception>
+#include <string>
 
-#include "lmkit/nn/generate.hpp"
-#include "lmkit/nn/hf_gpt2.hpp"
-#include "lmkit/text/tokenizer_files.hpp"
-using namespace lmkit;
+#include "lmkit/api/model.hpp"
 
 int main(int argc, char** argv) {
   if (argc != 4) return std::fprintf(stderr, "usage: generate MODEL_DIR PROMPT N\n"), 2;
-  const auto loaded = nn::load_gpt2_dir(argv[1]);
-  const auto tokenizer =
-      text::load_tokenizer(text::directory_has_tokenizer(argv[1]) ? argv[1] : loaded.tokenizer_spec);
-  const auto prompt = tokenizer->encode(argv[2]);
-  const nn::GenerateOptions options{.max_new_tokens = std::stoul(argv[3]), .sampling = {.temperature = 0}};
-  const auto out = nn::generate(loaded.model, {{prompt.begin(), prompt.end()}}, options)[0];
-  std::printf("%s%s\n", argv[2],
-              tokenizer->decode(std::vector<std::uint32_t>(out.begin(), out.end())).c_str());
+  try {
+    const auto model = lmkit::api::Model::load(argv[1]);
+    const auto out = model->generate(
+        {.prompts = {argv[2]}, .max_new_tokens = std::stoul(argv[3]), .sampling = {.temperature = 0}});
+    std::printf("%s%s\n", argv[2], out[0].text.c_str());
+  } catch (const std::exception& e) {
+    return std::fprintf(stderr, "generate: %s\n", e.what()), 1;
+  }
 }

@@ -142,5 +142,37 @@ TEST(TrainGpt, ResumingWithOtherOptionsNamesEachDifference) {
   EXPECT_FLOAT_EQ(saved["options"]["lr"].get<float>(), 5e-4f);
 }
 
+// training.json records the corpus relative to the checkpoint, so a checkpoint moved with its data
+// resumes from any working directory.
+TEST(TrainGpt, ACheckpointMovedWithItsDataResumes) {
+  testing::TempDir tmp;
+  GptTrainOptions part = tiny_run(tmp, "part");
+  part.until = 2;
+  ASSERT_EQ(train_gpt(part).step, 2u);
+  const Json saved = read_json_file(part.out + "/training.json")["options"];
+  EXPECT_EQ(saved["data"], Json::array({"../corpus.txt"}));
+  EXPECT_EQ(saved["tokenizer"], "bytes");  // a spec, not a path: kept as given
+  namespace fs = std::filesystem;
+  fs::create_directories(tmp.path / "moved");
+  fs::rename(tmp.path / "part", tmp.path / "moved" / "part");
+  fs::rename(tmp.path / "corpus.txt", tmp.path / "moved" / "corpus.txt");
+  GptTrainOptions rest;
+  rest.out = (tmp.path / "moved" / "part").string();
+  rest.resume = true;
+  rest.on_step = [](const StepReport&) {};
+  EXPECT_EQ(train_gpt(rest).step, 4u);
+  EXPECT_EQ(read_json_file(rest.out + "/training.json")["options"]["data"], Json::array({"../corpus.txt"}));
+}
+
+// Checkpoints of earlier versions (no "paths" marker) keep their paths as recorded.
+TEST(TrainGpt, PathsOfEarlierCheckpointsAreReadAsRecorded) {
+  const Json old = {{"data", {"/abs/train.txt", "rel/more.txt"}}, {"val_data", ""}, {"tokenizer", "gpt2"}};
+  EXPECT_EQ(resolved_paths(old, "/elsewhere/run"), old);
+  const Json marked = portable_paths({{"data", {"/a/b/train.txt"}}, {"val_data", Json::array()}}, "/a/c/run");
+  EXPECT_EQ(marked["data"], Json::array({"../../b/train.txt"}));
+  EXPECT_EQ(resolved_paths(marked, "/a/c/run")["data"], Json::array({"/a/b/train.txt"}));
+  EXPECT_EQ(resolved_paths(marked, "run")["data"], Json::array({"../b/train.txt"}));
+}
+
 }  // namespace
 }  // namespace lmkit::api

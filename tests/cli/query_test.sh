@@ -112,6 +112,13 @@ expect_exit 0 -- "$lmkit" infgram score --index "$index" --tokenizer bytes --jso
 expect_match "$(sed 's/"tokens_per_second":[^,}]*//' <<<"$out")" "^$(sed 's/[][\.*^$]/\\&/g' <<<"$plain")$" "score of a .gz file equals the plain file's"
 expect_exit 0 -- bash -c "'$lmkit' infgram score --index '$index' --tokenizer bytes --json --file - <'$workdir/doc.txt'"
 expect_match "$out" '"tokens":24' "score --file - reads stdin"
+# The shared corpus options: --data (the one name), --lines, --format / --text-field.
+printf 'the earth\nand the heaven\n' >"$workdir/two.txt"
+expect_exit 0 -- "$lmkit" infgram score --index "$index" --tokenizer bytes --json --data "$workdir/two.txt" --lines
+expect_match "$out" '^\{"documents":\[\{[^]]*\},\{[^]]*\}\]' "score --data F --lines: one document per line"
+printf '{"body": "the earth"}\n' >"$workdir/body.log"
+expect_exit 0 -- "$lmkit" infgram score --index "$index" --tokenizer bytes --json --data "$workdir/body.log" --format jsonl --text-field body
+expect_match "$out" '"tokens":9,' "score --format jsonl --text-field body"
 
 # A corrupt suffix array: errors naming the shard and rank, never a crash.
 python3 -c 'import sys; p=sys.argv[1]; n=len(open(p,"rb").read()); open(p,"wb").write(b"\xff"*n)' "$index/table.1"

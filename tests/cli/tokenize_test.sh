@@ -30,8 +30,41 @@ expect_match "$out" '"text":"Hello world"' "detokenize --json"
 
 expect_exit 2 -- "$lmkit" tokenize --tokenizer no-such-tokenizer "x"
 expect_match "$err" "no-such-tokenizer" "an unknown tokenizer is named"
-expect_exit 2 -- "$lmkit" tokenize --tokenizer gpt2
-expect_match "$err" "TEXT or --file" "no input"
+expect_exit 2 -- "$lmkit" tokenize --tokenizer gpt2 --file "$workdir/two-lines.txt" "x"
+expect_match "$err" "TEXT or --file" "text and a file at once"
+
+# One way to read input: .gz / .zst decompressed (not their compressed bytes), no text reads stdin.
+printf 'Hello world' | gzip >"$workdir/hello.txt.gz"
+expect_exit 0 -- "$lmkit" tokenize --tokenizer gpt2 --file "$workdir/hello.txt.gz"
+expect_match "$out" "^15496 995$" "tokenize --file X.gz reads the text, not the gzip bytes"
+if command -v zstd >/dev/null; then
+  printf 'In the beginning\nGod created\n' | zstd -q >"$workdir/two-lines.txt.zst"
+  expect_exit 0 -- "$lmkit" tokenize --tokenizer bytes --file "$workdir/two-lines.txt.zst" --lines
+  expect_match "$out" "^73 110 32 116 104 101 32 98 101 103 105 110 110 105 110 103$" "tokenize --file X.zst --lines: the first line's bytes, not zstd's"
+fi
+expect_exit 0 -- bash -c "printf 'Hello world' | '$lmkit' tokenize --tokenizer gpt2"
+expect_match "$out" "^15496 995$" "tokenize with no text reads stdin"
+expect_exit 0 -- bash -c "printf 'In the beginning\nGod created\n' | '$lmkit' tokenize --tokenizer bytes --lines"
+expect_match "$(sed -n 2p <<<"$out")" "^71 111 100 32 99" "--lines on stdin"
+
+# detokenize reads what tokenize --json prints, one text or --lines.
+expect_exit 0 -- bash -c "'$lmkit' tokenize --tokenizer gpt2 --json 'Hello world' | '$lmkit' detokenize --tokenizer gpt2"
+expect_match "$out" "^Hello world$" "detokenize reads tokenize --json"
+expect_exit 0 -- bash -c "'$lmkit' tokenize --tokenizer gpt2 --json --lines --file '$workdir/two-lines.txt' | '$lmkit' detokenize --tokenizer gpt2"
+expect_match "$out" "^In the beginning$" "detokenize reads tokenize --json --lines: first line"
+expect_match "$(sed -n 2p <<<"$out")" "^God created$" "detokenize reads tokenize --json --lines: second line"
+expect_exit 0 -- bash -c "'$lmkit' tokenize --tokenizer gpt2 --lines --file '$workdir/two-lines.txt' | '$lmkit' detokenize --tokenizer gpt2 --lines"
+expect_match "$(sed -n 2p <<<"$out")" "^God created$" "detokenize --lines: one line of ids per line of text"
+expect_exit 2 -- bash -c "echo '{\"idz\": [1]}' | '$lmkit' detokenize --tokenizer gpt2"
+expect_match "$err" "what .lmkit tokenize --json. prints" "a JSON document without ids is named"
+
+# --tokenizer bytes takes any bytes: invalid UTF-8 round-trips through the ids.
+printf 'ok \xff\xfe \xc3 end\x80' >"$workdir/invalid.bin"
+expect_exit 0 -- "$lmkit" tokenize --tokenizer bytes --file "$workdir/invalid.bin"
+expect_match "$out" "^111 107 32 255 254 32 195 32 101 110 100 128$" "invalid UTF-8 bytes are their ids"
+"$lmkit" tokenize --tokenizer bytes --json --file "$workdir/invalid.bin" >"$workdir/invalid.json"
+expect_exit 0 -- "$lmkit" detokenize --tokenizer bytes --file "$workdir/invalid.json"
+expect_match "$(printf '%s' "$out" | od -An -tx1 | tr -d ' \n')" "^$(od -An -tx1 "$workdir/invalid.bin" | tr -d ' \n')$" "invalid UTF-8 round-trips through tokenize --json and detokenize"
 expect_exit 1 -- "$lmkit" tokenize --tokenizer gpt2 --file "$workdir/missing.txt"
 expect_match "$err" "missing.txt" "a missing file is named"
 expect_exit 1 -- "$lmkit" detokenize --tokenizer gpt2 15496 50257

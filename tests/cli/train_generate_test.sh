@@ -58,6 +58,31 @@ expect_match "$err" "warning: .*split-options/training.json: val_every was 3; co
 checks=$((checks + 1))
 if grep -q "ctx" <<<"$err"; then echo "FAIL: an unchanged --ctx was reported: $err"; failures=$((failures + 1)); fi
 
+# The shared corpus options: a JSONL corpus under another name and field (both corpora read so), the
+# --val-data / --seq-len spellings; the checkpoint records how its data is read and resumes so.
+python3 -c 'import json,sys; [print(json.dumps({"body": l.strip()})) for l in open(sys.argv[1])]' "$corpus" >"$workdir/corpus.log"
+expect_exit 0 -- "$lmkit" --quiet --threads 2 train --data "$workdir/corpus.log" --format jsonl --text-field body \
+  --val-data "$workdir/corpus.log" --tokenizer bytes --config "$config" --batch 4 --seq-len 16 --steps 2 --until 1 --out "$workdir/fields"
+expect_match "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["options"]["corpus"])' "$workdir/fields/training.json")" \
+  "'format': 'jsonl'.*'text_field': 'body'" "training.json records the corpus options"
+expect_exit 0 -- "$lmkit" --quiet --threads 2 train --out "$workdir/fields" --resume
+expect_exit 1 -- "$lmkit" --quiet --threads 2 train --data "$workdir/corpus.log" --tokenizer bytes --config "$config" \
+  --batch 4 --ctx 16 --steps 2 --format jsonl --out "$workdir/nofield"
+expect_match "$err" 'corpus.log:1: .*"text"' "without --text-field the missing field is named"
+{ echo '{"body": 7}'; cat "$workdir/corpus.log"; } >"$workdir/one-bad.log"
+expect_exit 0 -- "$lmkit" --threads 2 train --data "$workdir/one-bad.log" --text-field body --format jsonl --skip-bad \
+  --tokenizer bytes --config "$config" --batch 4 --ctx 16 --steps 1 --out "$workdir/skipping" --json
+expect_match "$out" '"skipped":1' "--skip-bad: the bad line is skipped and counted"
+expect_match "$err" "skipped 1 bad documents" "train tells how many bad documents it skipped"
+
+# A model directory made with missing parents gets the umask's permissions, and the run from another
+# directory finds its data: training.json records the corpus relative to itself.
+expect_exit 0 -- bash -c "umask 022 && '$lmkit' --quiet --threads 2 train --data '$corpus' --tokenizer bytes --config '$config' --batch 4 --ctx 16 --steps 2 --until 1 --out '$workdir/new/parents/run'"
+expect_match "$(stat -c %a "$workdir/new/parents/run")" "^755$" "the model directory gets 0777 less the umask"
+expect_match "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["options"]["data"])' "$workdir/new/parents/run/training.json")" \
+  "^\['../../../corpus.txt'\]$" "training.json records the corpus relative to itself"
+expect_exit 0 -- bash -c "cd / && '$lmkit' --quiet --threads 2 train --out '$workdir/new/parents/run' --resume"
+
 # The schedule's options are checked before any work, for every trainer: no --steps 0 read as 1000,
 # no NaN or absurd learning rate, no warmup longer than the schedule.
 for bad in "--steps 0" "--lr nan" "--lr inf" "--lr 1e30" "--lr -1" "--weight-decay nan" "--clip -1" "--warmup 7 --steps 6"; do

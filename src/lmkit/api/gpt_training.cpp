@@ -27,10 +27,12 @@ namespace lmkit::api {
 namespace {
 
 // The corpus as one token stream, read through text::CorpusReader and tokenized on all cores.
-// Documents are separated by the tokenizer's end-of-text token when it has one, else a blank line.
-std::vector<std::int32_t> read_tokens(const std::vector<std::string>& paths, const text::Tokenizer& tokenizer,
-                                      bool quiet) {
-  text::CorpusReader reader(paths);
+// Documents are separated by the tokenizer's end-of-text token when it has one, else a blank line. Bad
+// documents skipped (skip_bad) are added to `skipped`.
+std::vector<std::int32_t> read_tokens(const std::vector<std::string>& paths,
+                                      const text::CorpusOptions& corpus_options,
+                                      const text::Tokenizer& tokenizer, bool quiet, GptTrainResult& skipped) {
+  text::CorpusReader reader(paths, corpus_options);
   std::vector<std::int32_t> tokens;
   std::vector<std::uint32_t> blank_line;
   if (!tokenizer.specials().eos) blank_line = tokenizer.encode("\n\n");
@@ -57,6 +59,9 @@ std::vector<std::int32_t> read_tokens(const std::vector<std::string>& paths, con
     if (bar) bar->set(batch.raw_bytes_read);
   });
   if (bar) bar->finish();
+  skipped.skipped += reader.skipped();
+  const auto& examples = reader.skipped_examples();
+  skipped.skipped_examples.insert(skipped.skipped_examples.end(), examples.begin(), examples.end());
   if (tokens.empty()) fail("{}: no text to train on", fmt::join(paths, ", "));
   return tokens;
 }
@@ -86,7 +91,7 @@ GptTrainResult train_gpt(GptTrainOptions o, const std::function<void(const GptTr
     const std::string path = o.out + "/training.json";
     state = read_json_file(path);
     const GptTrainOptions requested = o;
-    options_from_json(o, json_get<Json>(state, "options", path), path);
+    options_from_json(o, resolved_paths(json_get<Json>(state, "options", path), o.out), path);
     std::set<std::string> given = o.given;
     if (o.steps_given) given.insert("steps");
     apply_resume_changes(o, requested, given, {"tokenizer", "ctx"}, path);
@@ -144,9 +149,11 @@ GptTrainResult train_gpt(GptTrainOptions o, const std::function<void(const GptTr
     model->init_weights(o.seed);
   }
 
-  std::vector<std::int32_t> train_tokens = read_tokens(o.data, *tokenizer, o.quiet), val_tokens;
+  GptTrainResult skipped;  // the bad documents skipped while reading
+  std::vector<std::int32_t> train_tokens = read_tokens(o.data, o.corpus, *tokenizer, o.quiet, skipped),
+                            val_tokens;
   if (!o.val_data.empty()) {
-    val_tokens = read_tokens(o.val_data, *tokenizer, o.quiet);
+    val_tokens = read_tokens(o.val_data, o.corpus, *tokenizer, o.quiet, skipped);
   } else {
     // Hold out the last tenth of the training stream for validation.
     const std::size_t n_val = train_tokens.size() / 10;
@@ -172,8 +179,8 @@ GptTrainResult train_gpt(GptTrainOptions o, const std::function<void(const GptTr
   bool written = resuming;
   auto checkpoint = [&](const Trainer& t) {
     nn::save_checkpoint(
-        o.out, written, *model, t.optimizer(), o.tokenizer, t.state("lmkit-train-1", options_json(o)),
-        t.history(),
+        o.out, written, *model, t.optimizer(), o.tokenizer,
+        t.state("lmkit-train-1", portable_paths(options_json(o), o.out)), t.history(),
         [&](const std::string& temp_dir) { text::copy_tokenizer_files(tokenizer_source, temp_dir); });
     written = true;
   };
@@ -185,13 +192,16 @@ GptTrainResult train_gpt(GptTrainOptions o, const std::function<void(const GptTr
         return std::pair{model->forward(inputs.data(), targets.data(), o.batch, o.ctx), o.batch * o.ctx};
       },
       [&] { return nn::evaluate_loss(*model, val_tokens, o.batch, o.ctx, o.val_batches); }, checkpoint);
-  return {.out = o.out,
-          .step = trainer.step(),
-          .steps = o.schedule.steps,
-          .train_loss = r.train_loss,
-          .val_loss = r.val_loss,
-          .tokens_per_second = r.units_per_second,
-          .parameters = config.n_parameters()};
+  GptTrainResult result{.out = o.out,
+                        .step = trainer.step(),
+                        .steps = o.schedule.steps,
+                        .train_loss = r.train_loss,
+                        .val_loss = r.val_loss,
+                        .tokens_per_second = r.units_per_second,
+                        .parameters = config.n_parameters()};
+  result.skipped = skipped.skipped;
+  result.skipped_examples = std::move(skipped.skipped_examples);
+  return result;
 }
 
 }  // namespace lmkit::api

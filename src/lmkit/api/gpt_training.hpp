@@ -13,11 +13,13 @@
 
 #include "lmkit/api/saved_options.hpp"
 #include "lmkit/api/trainer.hpp"
+#include "lmkit/text/corpus.hpp"
 
 namespace lmkit::api {
 
 struct GptTrainOptions {
   std::vector<std::string> data, val_data;  // corpora (files, directories, .jsonl, .gz / .zst)
+  text::CorpusOptions corpus;               // how both are read
   std::string tokenizer, config, out;       // config: "tiny", "small" or a config.json file
   TrainSchedule schedule{.min_lr = -1};     // warmup 0: steps / 20; min_lr < 0: lr / 10 (with_defaults)
   std::uint64_t until = 0;
@@ -41,6 +43,7 @@ void saved_fields(O& o, Visit visit) {
   visit("ctx", o.ctx);
   visit("min_lr", o.schedule.min_lr);
   visit("val_batches", o.val_batches);
+  visit("corpus", o.corpus);
 }
 
 // What the run is about to do, reported before the first step.
@@ -56,6 +59,8 @@ struct GptTrainResult {
   std::optional<float> val_loss;
   double tokens_per_second = 0;
   std::size_t parameters = 0;
+  std::uint64_t skipped = 0;  // bad documents skipped in both corpora (corpus.skip_bad)
+  std::vector<text::SkippedDocument> skipped_examples{};
 };
 
 // InvalidArgument naming the field for options out of their domain (before any data is read),

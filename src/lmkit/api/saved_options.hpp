@@ -73,7 +73,7 @@ void visit_common(O& o, Visit& visit) {
 // trainer's default then, which is what those versions used; mlm checkpoints had no min_lr, and the
 // default -1 is their lr / 10).
 inline bool added_later(std::string_view key) {
-  return key == "beta1" || key == "beta2" || key == "adam_eps" || key == "min_lr";
+  return key == "beta1" || key == "beta2" || key == "adam_eps" || key == "min_lr" || key == "corpus";
 }
 
 template <typename Options>

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <filesystem>
 #include <optional>
 
 #include "lmkit/util/error.hpp"
@@ -136,6 +137,60 @@ TrainResult Trainer::run(const Trainable& model, const Forward& forward, const E
   if (bar) bar->finish();
   update_rate();
   return r;
+}
+
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr const char* kPathsKey = "paths";
+constexpr const char* kRelativeToCheckpoint = "relative to the checkpoint";
+
+// Applies `convert` to each path the options record: every entry of "data" and "val_data" (a list,
+// or one string in earlier versions), and "tokenizer" when it names something on disk.
+template <typename Convert>
+void for_each_path(Json& options, Convert convert) {
+  for (const char* key : {"data", "val_data"}) {
+    if (!options.contains(key)) continue;
+    Json& value = options[key];
+    if (value.is_string() && !value.get<std::string>().empty()) value = convert(value.get<std::string>());
+    if (value.is_array())
+      for (Json& path : value)
+        if (path.is_string()) path = convert(path.get<std::string>());
+  }
+}
+
+}  // namespace
+
+Json portable_paths(Json options, const std::string& dir) {
+  const fs::path base = fs::absolute(dir).lexically_normal();
+  auto relative = [&](const std::string& path) {
+    return fs::absolute(path).lexically_normal().lexically_relative(base).string();
+  };
+  for_each_path(options, relative);
+  if (options.contains("tokenizer") && options["tokenizer"].is_string()) {
+    const std::string spec = options["tokenizer"].get<std::string>();
+    std::error_code ec;
+    if (!spec.empty() && fs::exists(spec, ec)) options["tokenizer"] = relative(spec);
+  }
+  options[kPathsKey] = kRelativeToCheckpoint;
+  return options;
+}
+
+Json resolved_paths(Json options, const std::string& dir) {
+  if (!options.is_object() || !options.contains(kPathsKey) || options[kPathsKey] != kRelativeToCheckpoint)
+    return options;
+  auto resolve = [&](const std::string& path) {
+    return fs::path(path).is_absolute() ? path : (fs::path(dir) / path).lexically_normal().string();
+  };
+  for_each_path(options, resolve);
+  if (options.contains("tokenizer") && options["tokenizer"].is_string()) {
+    const std::string spec = options["tokenizer"].get<std::string>();
+    std::error_code ec;
+    if (!spec.empty() && fs::exists(fs::path(dir) / spec, ec)) options["tokenizer"] = resolve(spec);
+  }
+  options.erase(kPathsKey);
+  return options;
 }
 
 }  // namespace lmkit::api

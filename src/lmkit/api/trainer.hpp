@@ -139,4 +139,13 @@ class Trainer {
   bool resumed_ = false;
 };
 
+// A checkpoint's options record the corpus and tokenizer paths ("data", "val_data", "tokenizer" when
+// it names a file or directory) relative to the checkpoint directory `dir`, marked by
+// "paths": "relative to the checkpoint", so that a checkpoint opens from any working directory and
+// resumes after being moved together with its data. portable_paths() makes them so before saving;
+// resolved_paths() turns them back into paths from here when reading (a checkpoint of an earlier
+// version, unmarked, keeps its paths as recorded: absolute, or relative to where it was trained).
+Json portable_paths(Json options, const std::string& dir);
+Json resolved_paths(Json options, const std::string& dir);
+
 }  // namespace lmkit::api

@@ -26,6 +26,7 @@ std::string format_ppl(double ppl) { return std::isfinite(ppl) ? fmt::format("{:
 
 void run(EvalOptions& o) {
   o.request.data = o.data.paths;
+  o.request.validation = o.data.validation;
   o.request.corpus = o.data.reader_options();
   o.request.ngram = !o.no_ngram;
   const api::Evaluation table = api::evaluate(o.request);
@@ -42,13 +43,15 @@ const bool registered = register_command("eval", [](CLI::App& app) {
   auto options = std::make_shared<EvalOptions>();
   auto* sub = app.add_subcommand(
       "eval", "Perplexity and next-token accuracy of n-gram, ∞-gram, GPT and GPT+∞-gram models on a corpus");
-  add_corpus_options(sub, options->data, "--data");
+  add_corpus_options(
+      sub, options->data,
+      {.validation = true,
+       .validation_help = "Corpus to tune the hybrid's λ_sparse / λ_dense on (needed with --model "
+                          "and --index)"});
   sub->add_option("--model", options->request.model_dir, "A GPT model directory (Hugging Face GPT-2 layout)");
   sub->add_option("--index", options->request.index_dir,
                   "An ∞-gram index: evaluates the ∞-gram and, over its "
                   "documents, Katz and Kneser–Ney n-gram LMs");
-  sub->add_option("--validation", options->request.validation,
-                  "Corpus to tune the hybrid's λ_sparse / λ_dense on (needed with --model and --index)");
   sub->add_option("--tokenizer", options->request.tokenizer,
                   "Tokenizer spec (default: the model's or the index's)");
   sub->add_option("--order", options->request.order, "n of the Katz and Kneser–Ney n-gram LMs")

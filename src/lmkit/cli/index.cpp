@@ -106,7 +106,7 @@ const bool registered = register_command("index", [](CLI::App& app) {
   auto build = std::make_shared<BuildCliOptions>();
   auto* b = index->add_subcommand("build",
                                   "Index a corpus: Infini-gram's shard layout plus an lmkit.json manifest");
-  add_corpus_options(b, build->corpus, "--corpus");
+  add_corpus_options(b, build->corpus);
   b->add_option("--tokenizer", build->tokenizer_spec, "bytes, gpt2, or a tokenizer file / directory")
       ->required();
   b->add_option("--out", build->out, "The index directory to create (must not exist)")->required();

@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "lmkit/cli/command.hpp"
+#include "lmkit/cli/corpus_options.hpp"
 #include "lmkit/cli/index_query.hpp"
 #include "lmkit/text/corpus.hpp"
 #include "lmkit/util/error.hpp"
@@ -17,19 +18,20 @@ namespace lmkit::cli {
 namespace {
 
 struct ScoreOptions {
-  std::string file;  // a text file (one document) or .jsonl (a "text" field per line)
+  CorpusCliOptions corpus;  // --data (alias --file): the documents to score
   bool per_token = false;
 };
 
-// The documents to score, as token ids: --ids, the text, or every document of --file (read as every
+// The documents to score, as token ids: --ids, the text, or every document of --data (read as every
 // corpus is: .gz / .zst decompressed, '-' for stdin, .jsonl a "text" field per line).
 std::vector<std::vector<std::uint32_t>> documents_to_score(const IndexQueryOptions& o, const ScoreOptions& s,
                                                            const api::Index& idx) {
   if (!o.ids.empty()) return {o.ids};
-  if (s.file.empty()) return {idx.tokenize(o.text)};
+  if (s.corpus.paths.empty()) return {idx.tokenize(o.text)};
   std::vector<std::vector<std::uint32_t>> docs;
-  text::CorpusReader reader({s.file});
+  text::CorpusReader reader(s.corpus.paths, s.corpus.reader_options());
   for (text::Document doc; reader.next(doc);) docs.push_back(idx.tokenize(doc.text));
+  report_skipped(reader);
   return docs;
 }
 
@@ -133,10 +135,12 @@ const bool registered = register_command("infgram", [](CLI::App& app) {
         infgram->add_subcommand("score", "P∞ of every token of a document given the tokens before it");
     o->add_index(sub);
     o->add_query(sub, "The document");
-    sub->add_option(
-        "--file", s->file,
-        "Score this file ('-': stdin; .gz / .zst decompressed): plain text (one document) or .jsonl "
-        "(\"text\" per line)");
+    add_corpus_options(sub, s->corpus,
+                       {.required = false,
+                        .data_help = "Score these files' documents instead ('-': stdin; .gz / .zst "
+                                     "decompressed): plain text (one document per file, or per line with "
+                                     "--lines) or .jsonl (\"text\" per line)",
+                        .aliases = "--file,--corpus"});
     sub->add_flag("--per-token", s->per_token, "Print every token's P∞, counts and suffix_len");
     sub->callback([o, s] { score_command(*o, *s); });
   }

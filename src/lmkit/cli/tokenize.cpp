@@ -3,17 +3,18 @@
 //
 //   lmkit tokenize --tokenizer gpt2 "Hello world"          15496 995
 //   lmkit tokenize --tokenizer gpt2 --json "Hello world" {"ids":[15496,995],"pieces":["Hello","Ġworld"],...}
-//   lmkit tokenize --tokenizer gpt2 --file F --lines       one line of ids per line of F
+//   lmkit tokenize --tokenizer gpt2 --file F.gz --lines    one line of ids per line of F (decompressed)
+//   echo Hello | lmkit tokenize --tokenizer gpt2           no text, no --file: stdin
 //   lmkit detokenize --tokenizer gpt2 15496 995            Hello world
+//   lmkit tokenize --tokenizer gpt2 --json Hi | lmkit detokenize --tokenizer gpt2
 #include <cstdio>
-#include <fstream>
-#include <iostream>
 #include <memory>
 #include <sstream>
 
 #include <fmt/format.h>
 
 #include "lmkit/cli/command.hpp"
+#include "lmkit/text/input_stream.hpp"
 #include "lmkit/text/parallel_tokenize.hpp"
 #include "lmkit/text/tokenizer.hpp"
 #include "lmkit/util/error.hpp"
@@ -32,17 +33,12 @@ struct TokenizeOptions {
   bool json = false;
 };
 
-// Reads a whole file ("-": stdin) as bytes.
+// Reads a whole file ("-": stdin) as bytes, decompressed when it is gzip or zstd (as every corpus is).
 std::string read_input(const std::string& path) {
-  std::ostringstream contents;
-  if (path == "-") {
-    contents << std::cin.rdbuf();
-    return contents.str();
-  }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) fail("{}: cannot open: {}", path, errno_message(errno));
-  contents << in.rdbuf();
-  return contents.str();
+  text::InputStream in(path);
+  std::string contents;
+  in.read_all(contents);
+  return contents;
 }
 
 Json ids_json(const text::Tokenizer& tokenizer, std::string_view input,
@@ -53,10 +49,11 @@ Json ids_json(const text::Tokenizer& tokenizer, std::string_view input,
 }
 
 void run_tokenize(const TokenizeOptions& options) {
-  if (options.text.empty() == options.file.empty()) usage_fail("give either TEXT or --file F (not both)");
-  if (options.lines && options.file.empty()) usage_fail("--lines needs --file");
+  if (!options.text.empty() && !options.file.empty()) usage_fail("give either TEXT or --file F (not both)");
+  if (options.lines && !options.text.empty()) usage_fail("--lines reads a file or stdin, not TEXT");
   auto tokenizer = text::load_tokenizer(options.tokenizer);
-  const std::string input = options.file.empty() ? options.text : read_input(options.file);
+  const std::string input =
+      !options.text.empty() ? options.text : read_input(options.file.empty() ? "-" : options.file);
   auto encode = [&](std::string_view part) {
     return options.specials ? tokenizer->encode_with_specials(part) : tokenizer->encode(part);
   };
@@ -100,20 +97,13 @@ struct DetokenizeOptions {
   std::string tokenizer;
   std::vector<std::string> ids;
   std::string file;
+  bool lines = false;
   bool json = false;
 };
 
-// Token ids from words: decimal numbers, or a JSON array of them (as `tokenize --json` prints).
-std::vector<std::uint32_t> parse_ids(const std::string& text, const std::string& source) {
+// Decimal token ids separated by white space.
+std::vector<std::uint32_t> parse_id_words(const std::string& text, const std::string& source) {
   std::vector<std::uint32_t> ids;
-  const auto first = text.find_first_not_of(" \t\r\n");
-  if (first != std::string::npos && text[first] == '[') {
-    try {
-      return parse_json(text, source).get<std::vector<std::uint32_t>>();
-    } catch (const nlohmann::json::exception&) {
-      usage_fail("{}: expected a JSON array of token ids", source);
-    }
-  }
   std::istringstream words(text);
   for (std::string word; words >> word;) {
     std::uint64_t value = 0;
@@ -126,21 +116,52 @@ std::vector<std::uint32_t> parse_ids(const std::string& text, const std::string&
   return ids;
 }
 
+// Token ids from what `tokenize` prints: its --json document ({"ids": [...]}, or with --lines
+// {"lines": [{"ids": [...]}, ...]}, one sequence per line), a JSON array of ids, or decimal words
+// (with `lines`, each line of them one sequence).
+std::vector<std::vector<std::uint32_t>> parse_ids(const std::string& text, const std::string& source,
+                                                  bool lines) {
+  const auto first = text.find_first_not_of(" \t\r\n");
+  if (first != std::string::npos && (text[first] == '[' || text[first] == '{')) {
+    const Json doc = parse_json(text, source);
+    try {
+      if (doc.is_array()) return {doc.get<std::vector<std::uint32_t>>()};
+      if (doc.contains("ids")) return {doc.at("ids").get<std::vector<std::uint32_t>>()};
+      std::vector<std::vector<std::uint32_t>> out;
+      for (const Json& line : doc.at("lines"))
+        out.push_back(line.at("ids").get<std::vector<std::uint32_t>>());
+      return out;
+    } catch (const nlohmann::json::exception&) {
+      usage_fail("{}: expected a JSON array of token ids, or what `lmkit tokenize --json` prints", source);
+    }
+  }
+  if (!lines) return {parse_id_words(text, source)};
+  std::vector<std::vector<std::uint32_t>> out;
+  std::istringstream line_stream(text);
+  for (std::string line; std::getline(line_stream, line);) out.push_back(parse_id_words(line, source));
+  return out;
+}
+
 void run_detokenize(const DetokenizeOptions& options) {
-  if (options.ids.empty() == options.file.empty()) usage_fail("give either IDS or --file F (not both)");
-  std::vector<std::uint32_t> ids;
-  if (options.file.empty()) {
+  if (!options.ids.empty() && !options.file.empty()) usage_fail("give either IDS or --file F (not both)");
+  std::vector<std::vector<std::uint32_t>> sequences;
+  if (!options.ids.empty()) {
     std::string joined;
     for (const auto& id : options.ids) joined += id + " ";
-    ids = parse_ids(joined, "IDS");
+    sequences = parse_ids(joined, "IDS", false);
   } else {
-    ids = parse_ids(read_input(options.file), options.file == "-" ? "<stdin>" : options.file);
+    const std::string file = options.file.empty() ? "-" : options.file;
+    sequences = parse_ids(read_input(file), file == "-" ? "<stdin>" : file, options.lines);
   }
   auto tokenizer = text::load_tokenizer(options.tokenizer);
-  const std::string decoded = tokenizer->decode(ids);
+  std::string decoded;
+  std::size_t count = 0;
+  for (std::size_t i = 0; i < sequences.size(); ++i) {
+    decoded += (i > 0 ? "\n" : "") + tokenizer->decode(sequences[i]);
+    count += sequences[i].size();
+  }
   if (options.json) {
-    fmt::print("{}\n",
-               json_text({{"tokenizer", tokenizer->spec()}, {"text", decoded}, {"count", ids.size()}}));
+    fmt::print("{}\n", json_text({{"tokenizer", tokenizer->spec()}, {"text", decoded}, {"count", count}}));
   } else {
     std::fwrite(decoded.data(), 1, decoded.size(), stdout);
     std::fputc('\n', stdout);
@@ -156,10 +177,11 @@ const bool registered_tokenize = register_command("tokenize", [](CLI::App& app) 
   auto options = std::make_shared<TokenizeOptions>();
   auto* sub = app.add_subcommand("tokenize", "Turn text into token ids");
   sub->add_option("--tokenizer", options->tokenizer, kSpecHelp)->required();
-  sub->add_option("text", options->text, "The text to tokenize");
-  sub->add_option("--file", options->file, "Tokenize this file's contents instead ('-': stdin)");
+  sub->add_option("text", options->text, "The text to tokenize (none: read --file, or stdin)");
+  sub->add_option("--file", options->file,
+                  "Tokenize this file's contents instead ('-': stdin; .gz / .zst decompressed)");
   sub->add_flag("--lines", options->lines,
-                "With --file: tokenize each line on its own, one line of ids per line");
+                "Tokenize each line of the input on its own, one line of ids per line");
   sub->add_flag("--specials", options->specials,
                 "Turn special tokens written in the text (such as <|endoftext|>) into their ids");
   sub->add_flag("--json", options->json, "Print one JSON document (ids, pieces, counts)");
@@ -170,9 +192,12 @@ const bool registered_detokenize = register_command("detokenize", [](CLI::App& a
   auto options = std::make_shared<DetokenizeOptions>();
   auto* sub = app.add_subcommand("detokenize", "Turn token ids back into text");
   sub->add_option("--tokenizer", options->tokenizer, kSpecHelp)->required();
-  sub->add_option("ids", options->ids, "Token ids (decimal), or one JSON array");
+  sub->add_option("ids", options->ids,
+                  "Token ids (decimal), or one JSON array (none: read --file, or stdin)");
   sub->add_option("--file", options->file,
-                  "Read the ids from this file ('-': stdin): decimal words or a JSON array");
+                  "Read the ids from this file ('-': stdin): decimal words, a JSON array, or what "
+                  "`tokenize --json` prints");
+  sub->add_flag("--lines", options->lines, "Decimal ids: each line is one sequence, decoded to one line");
   sub->add_flag("--json", options->json, "Print one JSON document");
   sub->callback([options] { run_detokenize(*options); });
 });

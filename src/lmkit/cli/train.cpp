@@ -9,6 +9,7 @@
 
 #include "lmkit/api/gpt_training.hpp"
 #include "lmkit/cli/command.hpp"
+#include "lmkit/cli/corpus_options.hpp"
 #include "lmkit/cli/schedule_options.hpp"
 #include "lmkit/util/json.hpp"
 #include "lmkit/util/progress.hpp"
@@ -18,12 +19,16 @@ namespace lmkit::cli {
 namespace {
 
 struct TrainCommand {
+  CorpusCliOptions corpus;
   api::GptTrainOptions train;
   bool json = false;
 };
 
 void run_train(TrainCommand& c) {
   api::GptTrainOptions& o = c.train;
+  o.data = c.corpus.paths;
+  o.val_data = c.corpus.validation;
+  o.corpus = c.corpus.reader_options();
   o.quiet = ProgressBar::quiet() || c.json;
   const api::GptTrainResult r = api::train_gpt(o, [&](const api::GptTrainPlan& p) {
     if (!o.quiet)
@@ -32,8 +37,10 @@ void run_train(TrainCommand& c) {
                  "threads\n",
                  p.parameters, p.layers, p.width, p.train_tokens, p.val_tokens, p.batch, p.ctx, p.threads);
   });
+  report_skipped(r.skipped, r.skipped_examples);
   if (c.json) {
     fmt::print("{}\n", Json{{"out", r.out},
+                            {"skipped", r.skipped},
                             {"steps", r.step},
                             {"train_loss", r.train_loss},
                             {"val_loss", r.val_loss ? Json(*r.val_loss) : Json(nullptr)},
@@ -52,18 +59,19 @@ const bool registered = register_command("train", [](CLI::App& app) {
   api::GptTrainOptions* o = &c->train;
   auto* sub = app.add_subcommand(
       "train", "Train a GPT-like transformer LM on a corpus (writes a Hugging Face GPT-2 directory)");
-  sub->add_option("--data", o->data,
-                  "Training corpus: files or directories; .jsonl (field \"text\") or plain text; .gz / .zst")
-      ->expected(1, -1);
-  sub->add_option("--val-data", o->val_data, "Validation corpus (default: the last tenth of --data)")
-      ->expected(1, -1);
+  add_corpus_options(sub, c->corpus,
+                     {.required = false,
+                      .validation = true,
+                      .data_help = "Training corpus: files or directories; .jsonl (field \"text\") or plain "
+                                   "text; .gz / .zst; '-' for stdin",
+                      .validation_help = "Validation corpus (default: the last tenth of --data)"});
   sub->add_option("--tokenizer", o->tokenizer, "Tokenizer spec (e.g. bytes)");
   sub->add_option("--config", o->config, "Model size: tiny, small, or a config.json file");
   sub->add_option("--out", o->out, "Model directory to write (must not exist unless --resume)");
   CLI::Option* steps = add_schedule_options(sub, o->schedule);
   sub->add_option("--until", o->until, "Stop after this step and checkpoint (continue later with --resume)");
   sub->add_option("--batch", o->batch, "Sequences per step")->capture_default_str();
-  sub->add_option("--ctx", o->ctx, "Tokens per sequence (default: min(n_ctx, 256))");
+  add_context_option(sub, o->ctx, "Tokens per sequence (default: min(n_ctx, 256))");
   sub->add_option("--seed", o->seed, "Seed for initialization and batches")->capture_default_str();
   sub->add_option("--val-every", o->val_every, "Steps between validation losses")->capture_default_str();
   sub->add_option("--val-batches", o->val_batches, "Batches per validation")->capture_default_str();

@@ -64,6 +64,36 @@ CorpusFormat parse_corpus_format(const std::string& name) {
   usage_fail("unknown corpus format \"{}\" (expected auto, text or jsonl)", name);
 }
 
+std::string corpus_format_name(CorpusFormat format) {
+  switch (format) {
+    case CorpusFormat::automatic:
+      return "auto";
+    case CorpusFormat::text:
+      return "text";
+    case CorpusFormat::jsonl:
+      return "jsonl";
+  }
+  return "auto";
+}
+
+void to_json(Json& j, const CorpusOptions& options) {
+  j = {{"format", corpus_format_name(options.format)},
+       {"lines", options.lines},
+       {"skip_bad", options.skip_bad},
+       {"text_field", options.text_field},
+       {"max_document_bytes", options.max_document_bytes}};
+}
+
+void from_json(const Json& j, CorpusOptions& options) {
+  options = CorpusOptions{};
+  if (j.contains("format")) options.format = parse_corpus_format(j.at("format").get<std::string>());
+  if (j.contains("lines")) options.lines = j.at("lines").get<bool>();
+  if (j.contains("skip_bad")) options.skip_bad = j.at("skip_bad").get<bool>();
+  if (j.contains("text_field")) options.text_field = j.at("text_field").get<std::string>();
+  if (j.contains("max_document_bytes"))
+    options.max_document_bytes = j.at("max_document_bytes").get<std::uint64_t>();
+}
+
 CorpusReader::CorpusReader(const std::vector<std::string>& paths, CorpusOptions options)
     : options_(std::move(options)) {
   for (const auto& path : paths) {

@@ -54,6 +54,13 @@ struct CorpusOptions {
 
 // "jsonl" / "text" / "auto" → CorpusFormat; UsageError for anything else.
 CorpusFormat parse_corpus_format(const std::string& name);
+std::string corpus_format_name(CorpusFormat format);
+
+// CorpusOptions as JSON, as a checkpoint records how it read its data:
+// {"format": "auto", "lines": false, "skip_bad": false, "text_field": "text", "max_document_bytes": N};
+// reading, an absent key keeps its default.
+void to_json(Json& j, const CorpusOptions& options);
+void from_json(const Json& j, CorpusOptions& options);
 
 // One bad document that was skipped: where it was and what was wrong.
 struct SkippedDocument {
