@@ -8,6 +8,7 @@
 
 #include "lmkit/api/classifier.hpp"
 #include "lmkit/cli/command.hpp"
+#include "lmkit/cli/corpus_options.hpp"
 #include "lmkit/cli/schedule_options.hpp"
 #include "lmkit/tensor/gemm.hpp"
 #include "lmkit/util/error.hpp"
@@ -20,14 +21,26 @@ namespace lmkit::cli {
 namespace {
 
 struct ClassifyCommand {
+  CorpusCliOptions corpus;            // train's and eval's data
   api::ClassifierTrainOptions train;  // its data, lines, label_field, batch, seq_len serve every subcommand
   std::vector<std::string> test, texts;
   std::string model;
   bool json = false;
 };
 
+// The corpus options as the library takes them: --lines is an example per line of each document.
+text::CorpusOptions reader_options(const CorpusCliOptions& corpus) {
+  text::CorpusOptions options = corpus.reader_options();
+  options.lines = false;
+  return options;
+}
+
 void run_train(ClassifyCommand& c) {
   api::ClassifierTrainOptions& o = c.train;
+  o.data = c.corpus.paths;
+  o.val_data = c.corpus.validation;
+  o.lines = c.corpus.options.lines;
+  o.corpus = reader_options(c.corpus);
   o.quiet = ProgressBar::quiet() || c.json;
   const api::ClassifierTrainResult r = api::train_classifier(
       o,
@@ -45,6 +58,7 @@ void run_train(ClassifyCommand& c) {
           fmt::print(stderr, "epoch {}: mean train loss {:.4f}, validation accuracy {:.4f}\n", e.epoch,
                      e.train_loss, e.val_accuracy);
       });
+  report_skipped(r.skipped, {});
   if (c.json)
     fmt::print("{}\n", r.to_json().dump());
   else
@@ -56,12 +70,16 @@ void run_eval(const ClassifyCommand& c) {
   const api::ClassifierTrainOptions& o = c.train;
   tensor::set_gemm_threads(ThreadPool::default_threads());
   auto classifier = api::Classifier::load(c.model);
+  std::uint64_t skipped = 0;
+  const auto examples = api::read_examples(c.corpus.paths, c.corpus.options.lines, o.label_field,
+                                           reader_options(c.corpus), &skipped);
+  report_skipped(skipped, {});
   const api::ClassifierEvaluation e =
-      classifier->evaluate(api::read_examples(o.data, o.lines, o.label_field), o.data.front(),
-                           {.seq_len = o.seq_len, .batch = o.batch});
+      classifier->evaluate(examples, c.corpus.paths.front(), {.seq_len = o.seq_len, .batch = o.batch});
   if (c.json) {
     Json j = e.to_json();
     j["model"] = c.model;
+    j["skipped"] = skipped;
     fmt::print("{}\n", j.dump());
     return;
   }
@@ -105,14 +123,18 @@ void run_baseline(const ClassifyCommand& c) {
       r.vocabulary, r.accuracy, r.test_examples, r.majority_class, r.majority_accuracy);
 }
 
-void add_data_options(CLI::App* sub, ClassifyCommand& c, bool labels) {
+// --data and --lines of their own where the shared corpus options are not taken (predict, baseline).
+void add_data_options(CLI::App* sub, ClassifyCommand& c, bool labels, bool own_data) {
   api::ClassifierTrainOptions& o = c.train;
-  sub->add_flag("--lines", o.lines, "One example per line of each document (default: per document)");
+  if (own_data) {
+    sub->add_option("--data", o.data, labels ? "Training corpus" : "Corpus to label")->required(labels);
+    sub->add_flag("--lines", o.lines, "One example per line of each document (default: per document)");
+  }
   if (labels)
     sub->add_option("--label-field", o.label_field, "The JSONL field holding each document's label")
         ->capture_default_str();
   sub->add_option("--batch", o.batch, "Sequences per batch")->capture_default_str();
-  sub->add_option("--seq-len", o.seq_len, "Longest sequence, with [CLS] and [SEP] (longer ones are cut)")
+  add_context_option(sub, o.seq_len, "Longest sequence, with [CLS] and [SEP] (longer ones are cut)")
       ->capture_default_str();
   sub->add_flag("--json", c.json, "Print one JSON document");
 }
@@ -133,9 +155,11 @@ const bool registered = register_command("classify", [](CLI::App& app) {
   group->require_subcommand(1);
 
   auto* train = group->add_subcommand("train", "Fine-tune a classifier on the [CLS] state (cross-entropy)");
-  train->add_option("--data", o->data, "Training corpus (.jsonl with text and label fields)")->required();
-  train->add_option("--val-data", o->val_data,
-                    "Validation corpus (default: a tenth of the training examples)");
+  add_corpus_options(
+      train, c->corpus,
+      {.validation = true,
+       .data_help = "Training corpus (.jsonl with text and label fields); .gz / .zst; '-' for stdin",
+       .validation_help = "Validation corpus (default: a tenth of the training examples)"});
   train->add_option("--init", o->init, "A pretrained BERT directory (lmkit mlm train, or Hugging Face)");
   train->add_option("--tokenizer", o->tokenizer, "WordPiece tokenizer (default: the one in --init)");
   train->add_option("--config", o->config, "Without --init: model size tiny, small or base")
@@ -147,31 +171,29 @@ const bool registered = register_command("classify", [](CLI::App& app) {
   train->add_option("--seed", o->seed, "Seed for the new heads and the order of examples")
       ->capture_default_str();
   train->add_flag("--force", o->force, "Replace --out if it exists");
-  add_data_options(train, *c, true);
+  add_data_options(train, *c, true, false);
   train->callback([c] { run_train(*c); });
 
   auto* eval =
       group->add_subcommand("eval", "Accuracy and confusion counts of a classifier on labelled data");
   eval->add_option("--model", c->model, "Classifier directory")->required();
-  eval->add_option("--data", o->data, "Labelled corpus")->required();
-  add_data_options(eval, *c, true);
+  add_corpus_options(eval, c->corpus, {.data_help = "Labelled corpus; .gz / .zst; '-' for stdin"});
+  add_data_options(eval, *c, true, false);
   eval->callback([c] { run_eval(*c); });
 
   auto* predict =
       group->add_subcommand("predict", "Label texts: one JSON line each (label, probabilities, text)");
   predict->add_option("--model", c->model, "Classifier directory")->required();
-  predict->add_option("--data", o->data, "Corpus to label");
   predict->add_option("texts", c->texts, "Texts to label");
-  add_data_options(predict, *c, false);
+  add_data_options(predict, *c, false, true);
   predict->callback([c] { run_predict(*c); });
 
   auto* baseline =
       group->add_subcommand("baseline", "Multinomial naive Bayes over bags of words, for comparison");
-  baseline->add_option("--data", o->data, "Training corpus")->required();
   baseline->add_option("--test", c->test, "Test corpus")->required();
   add_budget_options(baseline, o->budget);
   baseline->add_option("--seed", o->seed, "Seed of the label budget's draw")->capture_default_str();
-  add_data_options(baseline, *c, true);
+  add_data_options(baseline, *c, true, true);
   baseline->callback([c] { run_baseline(*c); });
 });
 
