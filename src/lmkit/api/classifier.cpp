@@ -356,8 +356,8 @@ ClassifierTrainResult train_classifier(ClassifierTrainOptions o,
 BaselineResult naive_bayes_baseline(const BaselineOptions& o) {
   const text::WordPieceOptions
       words;  // BERT's basic tokenizer: lowercase, accents stripped, punctuation split
-  auto train = read_examples(o.data, o.lines, o.label_field);
-  auto test = read_examples(o.test, o.lines, o.label_field);
+  auto train = read_examples(o.data, o.lines, o.label_field, o.corpus);
+  auto test = read_examples(o.test, o.lines, o.label_field, o.corpus);
   if (train.empty() || test.empty()) fail("the baseline needs training and test examples");
   const std::vector<std::string> labels = labels_of(train, o.data.front(), o.label_field);
   apply_label_budget(train, o.budget, o.seed);

@@ -22,7 +22,7 @@ namespace lmkit::api {
 struct MlmTrainOptions {
   std::vector<std::string> data, val_data;  // corpora; val_data empty: the last tenth of the examples
   bool lines = false;                       // one example per line of each document
-  text::CorpusOptions corpus;               // how both are read (format, text_field, skip_bad)
+  text::CorpusOptions corpus{};             // how both are read (format, text_field, skip_bad)
   std::string tokenizer;                    // a WordPiece tokenizer spec
   std::string config = "tiny";              // tiny, small or base
   std::string out;

@@ -126,7 +126,7 @@ class Seq2Seq {
 
 struct Seq2SeqTrainOptions {
   std::string data, val_data;          // pairs files; val_data empty: the last tenth of data (at least one)
-  text::CorpusOptions corpus;          // how both are read (see read_text_pairs)
+  text::CorpusOptions corpus{};        // how both are read (see read_text_pairs)
   std::string tokenizer, config, out;  // config: "tiny" or a config.json file
   TrainSchedule schedule{.min_lr = -1, .weight_decay = 0.01f, .beta2 = 0.98f};  // see with_defaults
   std::uint64_t until = 0;

@@ -21,26 +21,22 @@ namespace lmkit::cli {
 namespace {
 
 struct ClassifyCommand {
-  CorpusCliOptions corpus;            // train's and eval's data
-  api::ClassifierTrainOptions train;  // its data, lines, label_field, batch, seq_len serve every subcommand
+  CorpusCliOptions corpus;
+  api::ClassifierTrainOptions train;  // its data, lines, corpus, label_field, batch, seq_len serve them all
   std::vector<std::string> test, texts;
   std::string model;
   bool json = false;
-};
 
-// The corpus options as the library takes them: --lines is an example per line of each document.
-text::CorpusOptions reader_options(const CorpusCliOptions& corpus) {
-  text::CorpusOptions options = corpus.reader_options();
-  options.lines = false;
-  return options;
-}
+  // The corpus options into train's fields (--lines: an example per line of each document).
+  void take_corpus() {
+    train.data = corpus.paths, train.val_data = corpus.validation, train.lines = corpus.options.lines;
+    train.corpus = corpus.reader_options();
+    train.corpus.lines = false;
+  }
+};
 
 void run_train(ClassifyCommand& c) {
   api::ClassifierTrainOptions& o = c.train;
-  o.data = c.corpus.paths;
-  o.val_data = c.corpus.validation;
-  o.lines = c.corpus.options.lines;
-  o.corpus = reader_options(c.corpus);
   o.quiet = ProgressBar::quiet() || c.json;
   const api::ClassifierTrainResult r = api::train_classifier(
       o,
@@ -66,16 +62,15 @@ void run_train(ClassifyCommand& c) {
                r.val_accuracy, r.out);
 }
 
-void run_eval(const ClassifyCommand& c) {
+void run_eval(ClassifyCommand& c) {
   const api::ClassifierTrainOptions& o = c.train;
   tensor::set_gemm_threads(ThreadPool::default_threads());
   auto classifier = api::Classifier::load(c.model);
   std::uint64_t skipped = 0;
-  const auto examples = api::read_examples(c.corpus.paths, c.corpus.options.lines, o.label_field,
-                                           reader_options(c.corpus), &skipped);
+  const auto examples = api::read_examples(o.data, o.lines, o.label_field, o.corpus, &skipped);
   report_skipped(skipped, {});
   const api::ClassifierEvaluation e =
-      classifier->evaluate(examples, c.corpus.paths.front(), {.seq_len = o.seq_len, .batch = o.batch});
+      classifier->evaluate(examples, o.data.front(), {.seq_len = o.seq_len, .batch = o.batch});
   if (c.json) {
     Json j = e.to_json();
     j["model"] = c.model;
@@ -88,13 +83,16 @@ void run_eval(const ClassifyCommand& c) {
     fmt::print("  true {}: predicted {}\n", classifier->labels()[t], fmt::join(e.confusion[t], " / "));
 }
 
-void run_predict(const ClassifyCommand& c) {
+void run_predict(ClassifyCommand& c) {
   const api::ClassifierTrainOptions& o = c.train;
   tensor::set_gemm_threads(ThreadPool::default_threads());
   auto classifier = api::Classifier::load(c.model);
   std::vector<std::string> texts;
+  std::uint64_t skipped = 0;
   if (!o.data.empty())
-    for (auto& e : api::read_examples(o.data, o.lines, "")) texts.push_back(std::move(e.text));
+    for (auto& e : api::read_examples(o.data, o.lines, "", o.corpus, &skipped))
+      texts.push_back(std::move(e.text));
+  report_skipped(skipped, {});
   texts.insert(texts.end(), c.texts.begin(), c.texts.end());
   if (texts.empty()) usage_fail("give texts to classify, or --data");
   const auto predictions = classifier->predict(texts, {.seq_len = o.seq_len, .batch = o.batch});
@@ -105,14 +103,15 @@ void run_predict(const ClassifyCommand& c) {
   }
 }
 
-void run_baseline(const ClassifyCommand& c) {
+void run_baseline(ClassifyCommand& c) {
   const api::ClassifierTrainOptions& o = c.train;
   const api::BaselineResult r = api::naive_bayes_baseline({.data = o.data,
                                                            .test = c.test,
                                                            .lines = o.lines,
                                                            .label_field = o.label_field,
                                                            .budget = o.budget,
-                                                           .seed = o.seed});
+                                                           .seed = o.seed,
+                                                           .corpus = o.corpus});
   if (c.json) {
     fmt::print("{}\n", r.to_json().dump());
     return;
@@ -123,20 +122,22 @@ void run_baseline(const ClassifyCommand& c) {
       r.vocabulary, r.accuracy, r.test_examples, r.majority_class, r.majority_accuracy);
 }
 
-// --data and --lines of their own where the shared corpus options are not taken (predict, baseline).
-void add_data_options(CLI::App* sub, ClassifyCommand& c, bool labels, bool own_data) {
-  api::ClassifierTrainOptions& o = c.train;
-  if (own_data) {
-    sub->add_option("--data", o.data, labels ? "Training corpus" : "Corpus to label")->required(labels);
-    sub->add_flag("--lines", o.lines, "One example per line of each document (default: per document)");
-  }
+// The corpus options, and those of the examples read from it; the callback runs `run` on them.
+void add_data_options(CLI::App* sub, const std::shared_ptr<ClassifyCommand>& c, bool labels,
+                      const CorpusFlags& corpus, void (*run)(ClassifyCommand&)) {
+  api::ClassifierTrainOptions& o = c->train;
+  add_corpus_options(sub, c->corpus, corpus);
   if (labels)
     sub->add_option("--label-field", o.label_field, "The JSONL field holding each document's label")
         ->capture_default_str();
   sub->add_option("--batch", o.batch, "Sequences per batch")->capture_default_str();
   add_context_option(sub, o.seq_len, "Longest sequence, with [CLS] and [SEP] (longer ones are cut)")
       ->capture_default_str();
-  sub->add_flag("--json", c.json, "Print one JSON document");
+  sub->add_flag("--json", c->json, "Print one JSON document");
+  sub->callback([c, run] {
+    c->take_corpus();
+    run(*c);
+  });
 }
 
 void add_budget_options(CLI::App* sub, api::LabelBudget& budget) {
@@ -155,11 +156,6 @@ const bool registered = register_command("classify", [](CLI::App& app) {
   group->require_subcommand(1);
 
   auto* train = group->add_subcommand("train", "Fine-tune a classifier on the [CLS] state (cross-entropy)");
-  add_corpus_options(
-      train, c->corpus,
-      {.validation = true,
-       .data_help = "Training corpus (.jsonl with text and label fields); .gz / .zst; '-' for stdin",
-       .validation_help = "Validation corpus (default: a tenth of the training examples)"});
   train->add_option("--init", o->init, "A pretrained BERT directory (lmkit mlm train, or Hugging Face)");
   train->add_option("--tokenizer", o->tokenizer, "WordPiece tokenizer (default: the one in --init)");
   train->add_option("--config", o->config, "Without --init: model size tiny, small or base")
@@ -171,30 +167,30 @@ const bool registered = register_command("classify", [](CLI::App& app) {
   train->add_option("--seed", o->seed, "Seed for the new heads and the order of examples")
       ->capture_default_str();
   train->add_flag("--force", o->force, "Replace --out if it exists");
-  add_data_options(train, *c, true, false);
-  train->callback([c] { run_train(*c); });
+  add_data_options(
+      train, c, true,
+      {.validation = true,
+       .data_help = "Training corpus (.jsonl with text and label fields); .gz / .zst; '-' for stdin",
+       .validation_help = "Validation corpus (default: a tenth of the training examples)"},
+      run_train);
 
   auto* eval =
       group->add_subcommand("eval", "Accuracy and confusion counts of a classifier on labelled data");
   eval->add_option("--model", c->model, "Classifier directory")->required();
-  add_corpus_options(eval, c->corpus, {.data_help = "Labelled corpus; .gz / .zst; '-' for stdin"});
-  add_data_options(eval, *c, true, false);
-  eval->callback([c] { run_eval(*c); });
+  add_data_options(eval, c, true, {.data_help = "Labelled corpus; .gz / .zst; '-' for stdin"}, run_eval);
 
   auto* predict =
       group->add_subcommand("predict", "Label texts: one JSON line each (label, probabilities, text)");
   predict->add_option("--model", c->model, "Classifier directory")->required();
   predict->add_option("texts", c->texts, "Texts to label");
-  add_data_options(predict, *c, false, true);
-  predict->callback([c] { run_predict(*c); });
+  add_data_options(predict, c, false, {.required = false, .data_help = "Corpus to label"}, run_predict);
 
   auto* baseline =
       group->add_subcommand("baseline", "Multinomial naive Bayes over bags of words, for comparison");
   baseline->add_option("--test", c->test, "Test corpus")->required();
   add_budget_options(baseline, o->budget);
   baseline->add_option("--seed", o->seed, "Seed of the label budget's draw")->capture_default_str();
-  add_data_options(baseline, *c, true, true);
-  baseline->callback([c] { run_baseline(*c); });
+  add_data_options(baseline, c, true, {.data_help = "Training corpus"}, run_baseline);
 });
 
 }  // namespace
