@@ -8,6 +8,7 @@
 #include "lmkit/api/seq2seq.hpp"
 #include "lmkit/cli/command.hpp"
 #include "lmkit/cli/corpus_options.hpp"
+#include "lmkit/cli/sampling_options.hpp"
 #include "lmkit/cli/schedule_options.hpp"
 #include "lmkit/tensor/gemm.hpp"
 #include "lmkit/util/error.hpp"
@@ -147,12 +148,7 @@ const bool registered = register_command("seq2seq", [](CLI::App& app) {
   gen->add_option("--limit", g->limit, "Only the first this many lines of --input (0: all)");
   gen->add_option("--tokenizer", g->tokenizer, "Tokenizer spec (default: the one named in config.json)");
   gen->add_option("--max-new-tokens", r->max_new_tokens, "Most tokens per output (default: n_ctx)");
-  gen->add_option("--temperature", r->sampling.temperature, "Sampling temperature; 0 is greedy")
-      ->capture_default_str();
-  gen->add_option("--top-k", r->sampling.top_k, "Sample among the k most likely tokens (0: all)")
-      ->capture_default_str();
-  gen->add_option("--top-p", r->sampling.top_p, "Nucleus sampling mass")->capture_default_str();
-  gen->add_option("--seed", r->sampling.seed, "Sampling seed (input i uses seed + i)")->capture_default_str();
+  add_sampling_options(gen, r->sampling, "input");
   gen->add_option("--beam", r->beam, "Beam search with this width instead of greedy or sampling");
   gen->add_option("--length-penalty", r->length_penalty, "Beam ranking: log P / length^this")
       ->capture_default_str();
