@@ -4,8 +4,10 @@
 
 #include <cstring>
 #include <fstream>
+#include <functional>
 
 #include "bert_fixtures.hpp"
+#include "lmkit/api/bert_data.hpp"
 #include "lmkit/api/encoder.hpp"
 #include "lmkit/util/error.hpp"
 #include "support/temp_dir.hpp"
@@ -57,6 +59,66 @@ TEST(TrainMlm, ResumingAnInterruptedRunEndsWithTheSameWeights) {
             0);
   // The directory carries its tokenizer and embeds.
   EXPECT_EQ(Encoder::load(whole.out)->embed({"god created"})[0].size(), 64u);
+}
+
+TEST(TrainMlm, ResumingWithOtherOptionsNamesEachDifference) {
+  lmkit::testing::TempDir tmp;
+  MlmTrainOptions part = tiny_run(tmp, "part");
+  part.until = 2;
+  train_mlm(part);
+  auto resume = [&](const std::function<void(MlmTrainOptions&)>& change) {
+    MlmTrainOptions o;
+    o.out = part.out;
+    o.resume = true;
+    o.on_step = [](const StepReport&) {};
+    change(o);
+    return o;
+  };
+  try {
+    train_mlm(resume([](MlmTrainOptions& o) {
+      o.config = "small", o.seq_len = 32;
+      o.given = {"config", "seq_len"};
+    }));
+    FAIL() << "a resumed run changed its model and sequence length";
+  } catch (const InvalidArgument& e) {
+    EXPECT_EQ(e.field(), "config");  // in saved order: config before seq_len
+    EXPECT_NE(
+        std::string(e.problem())
+            .find("config \"small\" (the checkpoint's is \"tiny\"), seq_len 32 (the checkpoint's is 16)"),
+        std::string::npos)
+        << e.what();
+  }
+  std::vector<std::string> warnings;
+  const WarningHandler previous = set_warning_handler([&](const std::string& m) { warnings.push_back(m); });
+  const MlmTrainResult r = train_mlm(resume([](MlmTrainOptions& o) {
+    o.seq_len = 16, o.val_every = 1, o.corpus.skip_bad = true;
+    o.given = {"seq_len", "val_every", "corpus"};
+  }));
+  set_warning_handler(previous);
+  EXPECT_EQ(r.step, 4u);
+  ASSERT_EQ(warnings.size(), 2u);
+  EXPECT_NE(warnings[0].find("part/training.json: val_every was 2; continuing with 1"), std::string::npos)
+      << warnings[0];
+  EXPECT_NE(warnings[1].find("part/training.json: corpus was"), std::string::npos) << warnings[1];
+  EXPECT_TRUE(read_json_file(part.out + "/training.json")["options"]["corpus"]["skip_bad"].get<bool>());
+}
+
+// Labelled examples read with skip_bad: a document without the label is skipped and counted.
+TEST(ReadExamples, SkipsUnlabelledDocumentsWithSkipBad) {
+  lmkit::testing::TempDir tmp;
+  const std::string path = (tmp.path / "labelled.jsonl").string();
+  std::ofstream(path) << "{\"text\": \"a\", \"label\": \"x\"}\n{\"text\": \"b\"}\n{\"body\": \"c\"}\n"
+                         "{\"text\": \"d\", \"label\": \"y\"}\n";
+  EXPECT_THROW(read_examples({path}, false, "label"), Error);
+  std::uint64_t skipped = 0;
+  const auto examples = read_examples({path}, false, "label", {.skip_bad = true}, &skipped);
+  ASSERT_EQ(examples.size(), 2u);
+  EXPECT_EQ(examples[1].text, "d");
+  EXPECT_EQ(examples[1].label, "y");
+  EXPECT_EQ(skipped, 2u);
+  // The text field is the corpus option's.
+  std::ofstream(path) << "{\"body\": \"c\", \"label\": \"x\"}\n";
+  EXPECT_EQ(read_examples({path}, false, "label", {.text_field = "body"}).at(0).text, "c");
 }
 
 TEST(TrainMlm, RefusalsNameTheField) {

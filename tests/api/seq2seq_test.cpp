@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstring>
 #include <fstream>
+#include <functional>
 
 #include "lmkit/api/denoising.hpp"
 #include "lmkit/nn/hf_bart.hpp"
@@ -172,6 +173,107 @@ TEST(TrainSeq2Seq, ResumingAnInterruptedRunEndsWithTheSameWeights) {
   } catch (const InvalidArgument& e) {
     EXPECT_EQ(e.field(), "config");
   }
+}
+
+// A pairs file is read as a corpus: bad lines are skipped and counted with skip_bad, and the corpus
+// options pairs cannot honour are refused, named, rather than ignored.
+TEST(ReadTextPairs, TakesTheCorpusOptionsItCanHonour) {
+  lmkit::testing::TempDir tmp;
+  const std::string path = (tmp.path / "pairs.jsonl").string();
+  std::ofstream(path) << "{\"source\": \"a\", \"target\": \"b\"}\n{\"source\": \"no target\"}\nnot json\n"
+                         "{\"source\": \"c\", \"target\": \"d\"}\n";
+  EXPECT_THROW(read_text_pairs(path, true), Error);
+  std::uint64_t skipped = 0;
+  const auto pairs = read_text_pairs(path, true, {.skip_bad = true}, &skipped);
+  ASSERT_EQ(pairs.size(), 2u);
+  EXPECT_EQ(pairs[1].source, "c");
+  EXPECT_EQ(pairs[1].target, "d");
+  EXPECT_EQ(skipped, 2u);
+  auto field_of = [&](const text::CorpusOptions& corpus) -> std::string {
+    try {
+      read_text_pairs(path, true, corpus);
+    } catch (const InvalidArgument& e) {
+      return e.field();
+    }
+    return "";
+  };
+  EXPECT_EQ(field_of({.format = text::CorpusFormat::text}), "format");
+  EXPECT_EQ(field_of({.lines = true}), "lines");
+  EXPECT_EQ(field_of({.text_field = "body"}), "text_field");
+}
+
+TEST(TrainSeq2Seq, ResumingWithOtherOptionsNamesEachDifference) {
+  lmkit::testing::TempDir tmp;
+  const CorruptResult c =
+      corrupt_chapters({.input =
+                            [&] {
+                              const std::string chapters = (tmp.path / "chapters.jsonl").string();
+                              std::ofstream(chapters)
+                                  << "{\"text\": \"In the beginning God created the heaven.\\nAnd the earth "
+                                     "was without form.\\nAnd God said, Let there be light.\"}\n";
+                              return chapters;
+                            }(),
+                        .out = (tmp.path / "pairs.jsonl").string()});
+  ASSERT_EQ(c.pairs, 3u);
+  const std::filesystem::path config = tmp.path / "config.json";
+  std::ofstream(config) << R"({"encoder_layers": 1, "decoder_layers": 1, "d_model": 16,
+    "encoder_attention_heads": 2, "decoder_attention_heads": 2, "encoder_ffn_dim": 32, "decoder_ffn_dim": 32,
+    "max_position_embeddings": 64})";
+  Seq2SeqTrainOptions part;
+  part.data = (tmp.path / "pairs.jsonl").string();
+  part.tokenizer = "bytes";
+  part.config = config.string();
+  part.out = (tmp.path / "part").string();
+  part.schedule.steps = 4;
+  part.until = 2;
+  part.batch = 2;
+  part.val_every = 2;
+  part.on_step = [](const StepReport&) {};
+  train_seq2seq(part);
+  auto resume = [&](const std::function<void(Seq2SeqTrainOptions&)>& change) {
+    Seq2SeqTrainOptions o;
+    o.out = part.out;
+    o.resume = true;
+    o.on_step = [](const StepReport&) {};
+    change(o);
+    return o;
+  };
+  try {
+    train_seq2seq(resume([](Seq2SeqTrainOptions& o) {
+      o.tokenizer = "gpt2";
+      o.given = {"tokenizer"};
+    }));
+    FAIL() << "a resumed run changed its tokenizer";
+  } catch (const InvalidArgument& e) {
+    EXPECT_EQ(e.field(), "tokenizer");
+    EXPECT_NE(std::string(e.problem()).find("tokenizer \"gpt2\" (the checkpoint's is \"bytes\")"),
+              std::string::npos)
+        << e.what();
+  }
+  try {
+    train_seq2seq(resume([](Seq2SeqTrainOptions& o) {
+      o.config = "tiny";
+      o.given = {"config"};
+    }));
+    FAIL() << "a resumed run changed its model";
+  } catch (const InvalidArgument& e) {
+    EXPECT_EQ(e.field(), "config");
+    EXPECT_NE(std::string(e.problem()).find("1 + 1 layers, 2 heads, width 16"), std::string::npos)
+        << e.what();
+  }
+  std::vector<std::string> warnings;
+  const WarningHandler previous = set_warning_handler([&](const std::string& m) { warnings.push_back(m); });
+  const Seq2SeqTrainResult r = train_seq2seq(resume([&](Seq2SeqTrainOptions& o) {
+    o.schedule.lr = 5e-4f, o.val_every = 3, o.config = config.string(), o.tokenizer = "bytes";
+    o.given = {"lr", "val_every", "config", "tokenizer"};
+  }));
+  set_warning_handler(previous);
+  EXPECT_EQ(r.step, 4u);
+  ASSERT_EQ(warnings.size(), 2u);
+  EXPECT_NE(warnings[0].find("part/training.json: lr was 0.001"), std::string::npos) << warnings[0];
+  EXPECT_NE(warnings[1].find("part/training.json: val_every was 2; continuing with 3"), std::string::npos)
+      << warnings[1];
+  EXPECT_EQ(read_json_file(part.out + "/training.json")["options"]["val_every"], 3);
 }
 
 }  // namespace

@@ -54,6 +54,14 @@ expect_exit 2 -- "$lmkit" --quiet mlm train --out "$workdir/mlm-split" --resume
 expect_match "$err" "already run 6 steps" "resuming a finished run asks for more --steps"
 expect_exit 0 -- "$lmkit" --quiet mlm train --out "$workdir/mlm-split" --resume --steps 8 --json
 expect_match "$out" '"steps":8' "--steps with --resume trains further"
+# --resume with options of its own: the model, tokenizer and sequence length cannot change (each
+# named), others may, with a warning.
+expect_exit 2 -- "$lmkit" --quiet mlm train --out "$workdir/mlm-split" --resume --steps 9 --config small --ctx 32
+expect_match "$err" 'usage error: --config small: differs from the checkpoint in .*mlm-split/training.json, which a resumed run cannot change: config "small" \(the checkpoint.s is "tiny"\), seq_len 32 \(the checkpoint.s is 24\)' \
+  "mlm train --resume names each option that cannot change"
+expect_exit 0 -- "$lmkit" --threads 2 mlm train --out "$workdir/mlm-split" --resume --steps 9 --seq-len 24 --val-every 2 --json
+expect_match "$err" "warning: .*mlm-split/training.json: val_every was 3; continuing with 2" "mlm train: a changed --val-every is warned about"
+if grep -q "seq_len" <<<"$err"; then echo "FAIL: an unchanged --seq-len was reported: $err"; failures=$((failures + 1)); fi
 expect_exit 2 -- "$lmkit" --quiet mlm train --out "$workdir/wp" --resume
 expect_match "$err" "not an lmkit mlm checkpoint" "--resume on a directory that is not a checkpoint"
 
@@ -115,6 +123,27 @@ expect_match "$(sed -n 2p <<<"$out")" '^\{"label":"(a|b)","probabilities":\{"a":
 expect_exit 0 -- "$lmkit" classify baseline --data "$corpus" --test "$workdir/test.jsonl" --lines --label-field kind --json
 expect_match "$out" '"accuracy":1(\.0)?,' "naive Bayes separates the keyword classes"
 expect_match "$out" '"majority_accuracy":0.5' "the majority-class floor"
+
+# The shared corpus options: --corpus / --validation / --ctx spell --data / --val-data / --seq-len;
+# --text-field and --skip-bad reach the reader.
+python3 -c 'import json,sys; [print(json.dumps({"body": json.loads(l)["text"], "kind": json.loads(l)["kind"]})) for l in sys.stdin]' \
+  <"$workdir/test.jsonl" | gzip >"$workdir/test-body.jsonl.gz"
+expect_exit 0 -- "$lmkit" --quiet classify eval --model "$workdir/cls1" --corpus "$workdir/test-body.jsonl.gz" --text-field body \
+  --lines --label-field kind --ctx 24 --json
+expect_match "$out" '"examples":80' "classify eval --corpus X.gz --text-field reads every line"
+{ echo '{"text": "no label"}'; echo 'not json'; cat "$workdir/test.jsonl"; } >"$workdir/test-bad.jsonl"
+expect_exit 1 -- "$lmkit" --quiet classify eval --model "$workdir/cls1" --data "$workdir/test-bad.jsonl" --label-field kind
+expect_exit 0 -- "$lmkit" classify eval --model "$workdir/cls1" --data "$workdir/test-bad.jsonl" --skip-bad --lines --label-field kind --json
+expect_match "$out" '"examples":80,' "classify eval --skip-bad skips the unlabelled and the bad line"
+expect_match "$out" '"skipped":2' "classify eval counts what it skipped"
+expect_match "$err" "skipped 2 bad documents" "classify eval reports what it skipped"
+expect_exit 0 -- "$lmkit" --quiet --threads 1 classify train --init "$workdir/mlm" --corpus "$workdir/test-bad.jsonl" --skip-bad \
+  --validation "$workdir/test.jsonl" --lines --label-field kind --epochs 1 --batch 8 --ctx 24 --out "$workdir/cls-spelled" --json
+expect_match "$out" '"skipped":2' "classify train --skip-bad counts what it skipped"
+expect_exit 0 -- "$lmkit" --quiet --threads 2 mlm train --corpus "$workdir/test-body.jsonl.gz" --text-field body --lines \
+  --validation "$workdir/test-body.jsonl.gz" --tokenizer "$workdir/wp" --steps 2 --batch 8 --ctx 24 --out "$workdir/mlm-spelled" --json
+expect_match "$(python3 -c 'import json,sys; o=json.load(open(sys.argv[1]))["options"]; print(o["seq_len"], o["corpus"]["text_field"])' "$workdir/mlm-spelled/training.json")" \
+  '^24 body$' "mlm train takes --ctx and --text-field, and its checkpoint records them"
 
 # Bad input.
 expect_exit 2 -- "$lmkit" mlm train --data "$corpus" --tokenizer gpt2 --steps 1 --out "$workdir/x"

@@ -47,6 +47,35 @@ done
 
 expect_exit 2 -- "${train[@]}" --out "$workdir/full" --steps 6
 expect_match "$err" "already exists" "an existing model directory is not overwritten"
+# --resume with options of its own: the tokenizer and the model cannot change (each named), others
+# may, with a warning.
+expect_exit 0 -- "${train[@]}" --out "$workdir/split-options" --steps 6 --until 3
+expect_exit 2 -- "$lmkit" --quiet seq2seq train --out "$workdir/split-options" --resume --tokenizer gpt2
+expect_match "$err" 'usage error: --tokenizer gpt2: differs from the checkpoint in .*split-options/training.json, which a resumed run cannot change: tokenizer "gpt2" \(the checkpoint.s is "bytes"\)' \
+  "seq2seq train --resume names a tokenizer that cannot change"
+expect_exit 2 -- "$lmkit" --quiet seq2seq train --out "$workdir/split-options" --resume --config tiny
+expect_match "$err" "usage error: --config tiny: describes another model .* than the checkpoint" "seq2seq train --resume refuses another model"
+expect_exit 0 -- "$lmkit" --threads 2 seq2seq train --out "$workdir/split-options" --resume --config "$config" --val-every 2 --json
+expect_match "$err" "warning: .*split-options/training.json: val_every was 3; continuing with 2" "a changed --val-every is warned about"
+if grep -q "config\|tokenizer" <<<"$err"; then echo "FAIL: an unchanged --config was reported: $err"; failures=$((failures + 1)); fi
+
+# The shared corpus options: --corpus and --validation spell --data and --val-data; pairs are read
+# compressed or from stdin; bad pairs are skipped and counted with --skip-bad; what pairs cannot
+# honour is refused, named.
+head -30 "$workdir/pairs.jsonl" | gzip >"$workdir/pairs.jsonl.gz"
+tail -6 "$workdir/pairs.jsonl" >"$workdir/val.jsonl"
+{ echo '{"source": "no target"}'; cat "$workdir/val.jsonl"; } >"$workdir/val-bad.jsonl"
+expect_exit 0 -- "$lmkit" --threads 2 seq2seq train --corpus "$workdir/pairs.jsonl.gz" --validation - --tokenizer bytes \
+  --config "$config" --batch 4 --steps 2 --skip-bad --out "$workdir/spelled" --json <"$workdir/val-bad.jsonl"
+expect_match "$out" '"skipped":1,' "--skip-bad skips the pair without a target, read from stdin"
+expect_match "$err" "skipped 1 bad documents" "the skipped pairs are reported"
+for flag in "--format text" "--lines" "--text-field body"; do
+  expect_exit 2 -- "$lmkit" --quiet seq2seq train --data "$workdir/pairs.jsonl" $flag --tokenizer bytes --config "$config" --out "$workdir/y"
+  expect_match "$err" "usage error: ${flag%% *}.*\\(source, target\\) pairs" "seq2seq train refuses $flag, named"
+done
+expect_exit 2 -- "$lmkit" --quiet seq2seq train --data "$workdir/pairs.jsonl" "$workdir/val.jsonl" --tokenizer bytes --config "$config" --out "$workdir/y"
+expect_match "$err" "one pairs file" "seq2seq train refuses two pairs files"
+
 echo '{"source": "a source without a target"}' >"$workdir/bad.jsonl"
 expect_exit 1 -- "$lmkit" --quiet seq2seq train --data "$workdir/bad.jsonl" --tokenizer bytes --config "$config" --out "$workdir/x"
 expect_match "$err" "bad.jsonl line 1.*target" "a pair without a target is named by file and line"

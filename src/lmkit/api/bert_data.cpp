@@ -9,15 +9,22 @@
 namespace lmkit::api {
 
 std::vector<Example> read_examples(const std::vector<std::string>& paths, bool lines,
-                                   const std::string& label_field) {
-  text::CorpusReader reader(paths);
+                                   const std::string& label_field, const text::CorpusOptions& corpus,
+                                   std::uint64_t* skipped) {
+  text::CorpusReader reader(paths, corpus);
   std::vector<Example> examples;
+  std::uint64_t unlabelled = 0;
   text::Document doc;
   while (reader.next(doc)) {
     std::string label;
     if (!label_field.empty()) {
-      if (!doc.metadata.is_object() || !doc.metadata.contains(label_field))
+      if (!doc.metadata.is_object() || !doc.metadata.contains(label_field)) {
+        if (corpus.skip_bad) {
+          ++unlabelled;
+          continue;
+        }
         fail("{}:{}: the document has no field \"{}\" (the label field)", doc.source, doc.line, label_field);
+      }
       const Json& value = doc.metadata[label_field];
       label = value.is_string() ? value.get<std::string>() : value.dump();
     }
@@ -34,6 +41,7 @@ std::vector<Example> read_examples(const std::vector<std::string>& paths, bool l
       start = end + 1;
     }
   }
+  if (skipped) *skipped += reader.skipped() + unlabelled;
   return examples;
 }
 

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "lmkit/text/corpus.hpp"
 #include "lmkit/text/wordpiece.hpp"
 
 namespace lmkit::api {
@@ -21,9 +22,12 @@ struct Example {
 
 // Every document of `paths` (or every non-empty line of every document, with `lines`), with the
 // string value of the JSONL field `label_field` (when not empty; a document lacking it is an Error
-// naming the file, the line and the field). Plain-text paths work when no label is asked for.
+// naming the file, the line and the field, or with corpus.skip_bad is skipped). Plain-text paths work
+// when no label is asked for. `corpus` says how the paths are read (text::CorpusReader); the bad
+// documents skipped are added to *skipped.
 std::vector<Example> read_examples(const std::vector<std::string>& paths, bool lines,
-                                   const std::string& label_field);
+                                   const std::string& label_field, const text::CorpusOptions& corpus = {},
+                                   std::uint64_t* skipped = nullptr);
 
 // The tokenizer `spec` as WordPiece (BERT needs [CLS], [SEP], [PAD], [MASK]); UsageError otherwise.
 std::unique_ptr<text::WordPieceTokenizer> load_bert_tokenizer(const std::string& spec);

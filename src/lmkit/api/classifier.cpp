@@ -104,7 +104,8 @@ Json ClassifierTrainResult::to_json() const {
           {"train_examples", train_examples},
           {"steps", steps},
           {"val_accuracy", val_accuracy},
-          {"seconds", seconds}};
+          {"seconds", seconds},
+          {"skipped", skipped}};
 }
 
 Json BaselineResult::to_json() const {
@@ -216,10 +217,11 @@ ClassifierTrainResult train_classifier(ClassifierTrainOptions o,
     invalid_argument("init", "", "give a pretrained encoder, or a tokenizer to train from scratch");
   const std::size_t threads = ThreadPool::default_threads();
   tensor::set_gemm_threads(threads);
-  auto train_examples = read_examples(o.data, o.lines, o.label_field);
+  std::uint64_t skipped = 0;
+  auto train_examples = read_examples(o.data, o.lines, o.label_field, o.corpus, &skipped);
   std::vector<Example> val_examples;
   if (!o.val_data.empty()) {
-    val_examples = read_examples(o.val_data, o.lines, o.label_field);
+    val_examples = read_examples(o.val_data, o.lines, o.label_field, o.corpus, &skipped);
   } else {
     std::mt19937_64 rng(o.seed);
     std::shuffle(train_examples.begin(), train_examples.end(), rng);
@@ -328,6 +330,7 @@ ClassifierTrainResult train_classifier(ClassifierTrainOptions o,
                                                 {"data", o.data},
                                                 {"label_field", o.label_field},
                                                 {"lines", o.lines},
+                                                {"corpus", o.corpus},
                                                 {"train_examples", train.size()},
                                                 {"available_examples", available},
                                                 {"epochs", epochs},
@@ -343,7 +346,8 @@ ClassifierTrainResult train_classifier(ClassifierTrainOptions o,
           .train_examples = train.size(),
           .steps = trainer.step(),
           .val_accuracy = val_accuracy,
-          .seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count()};
+          .seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(),
+          .skipped = skipped};
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -352,8 +356,8 @@ ClassifierTrainResult train_classifier(ClassifierTrainOptions o,
 BaselineResult naive_bayes_baseline(const BaselineOptions& o) {
   const text::WordPieceOptions
       words;  // BERT's basic tokenizer: lowercase, accents stripped, punctuation split
-  auto train = read_examples(o.data, o.lines, o.label_field);
-  auto test = read_examples(o.test, o.lines, o.label_field);
+  auto train = read_examples(o.data, o.lines, o.label_field, o.corpus);
+  auto test = read_examples(o.test, o.lines, o.label_field, o.corpus);
   if (train.empty() || test.empty()) fail("the baseline needs training and test examples");
   const std::vector<std::string> labels = labels_of(train, o.data.front(), o.label_field);
   apply_label_budget(train, o.budget, o.seed);

@@ -89,6 +89,7 @@ void apply_label_budget(std::vector<Example>& examples, const LabelBudget& budge
 struct ClassifierTrainOptions {
   std::vector<std::string> data, val_data;  // val_data empty: a shuffled tenth of the training examples
   bool lines = false;                       // one example per line of each document
+  text::CorpusOptions corpus{};             // how both are read (format, text_field, skip_bad)
   std::string label_field = "label";        // the JSONL field holding the label
   std::string init;                         // a pretrained BERT directory to fine-tune, or
   std::string tokenizer, config = "tiny";   // a WordPiece tokenizer (default: init's) and a size
@@ -118,7 +119,8 @@ struct ClassifierTrainResult {
   std::size_t train_examples = 0;
   std::uint64_t steps = 0;
   double val_accuracy = 0, seconds = 0;
-  Json to_json() const;  // {out, labels, train_examples, steps, val_accuracy, seconds}
+  std::uint64_t skipped = 0;  // bad documents skipped (corpus.skip_bad)
+  Json to_json() const;       // {out, labels, train_examples, steps, val_accuracy, seconds, skipped}
 };
 
 // Fine-tunes (or trains from scratch) and writes `out` atomically: the classifier directory, its
@@ -133,6 +135,7 @@ struct BaselineOptions {
   std::string label_field = "label";
   LabelBudget budget{};  // the draw train_classifier makes with the same seed and val_data given
   std::uint64_t seed = 1;
+  text::CorpusOptions corpus{};  // how both are read
 };
 struct BaselineResult {
   std::size_t train_examples = 0, test_examples = 0, vocabulary = 0;

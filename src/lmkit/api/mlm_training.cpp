@@ -77,9 +77,11 @@ MlmTrainResult train_mlm(MlmTrainOptions o, const std::function<void(const MlmTr
     state = read_json_file(path);
     if (json_get<std::string>(state, "format", path) != "lmkit-mlm-1")
       fail("{}: not an lmkit mlm checkpoint", path);
-    const std::uint64_t steps_override = o.schedule.steps;
+    const MlmTrainOptions requested = o;
     options_from_json(o, json_get<Json>(state, "options", path), path);  // leaves out, until
-    if (o.steps_given) o.schedule.steps = steps_override;
+    std::set<std::string> given = o.given;
+    if (o.steps_given) given.insert("steps");
+    apply_resume_changes(o, requested, given, {"config", "tokenizer", "seq_len"}, path);
   } else {
     if (o.data.empty()) invalid_argument("data", "", "training needs a corpus");
     if (o.tokenizer.empty()) invalid_argument("tokenizer", "", "training needs a WordPiece tokenizer");
@@ -119,10 +121,11 @@ MlmTrainResult train_mlm(MlmTrainOptions o, const std::function<void(const MlmTr
   }
   const nn::BertConfig& config = model->config();
 
-  auto train_examples = read_examples(o.data, o.lines, "");
+  std::uint64_t skipped = 0;
+  auto train_examples = read_examples(o.data, o.lines, "", o.corpus, &skipped);
   std::vector<Example> val_examples;
   if (!o.val_data.empty()) {
-    val_examples = read_examples(o.val_data, o.lines, "");
+    val_examples = read_examples(o.val_data, o.lines, "", o.corpus, &skipped);
   } else {  // the last tenth of the training examples
     const std::size_t n_val = train_examples.size() / 10;
     val_examples.assign(train_examples.end() - static_cast<std::ptrdiff_t>(n_val), train_examples.end());
@@ -179,7 +182,8 @@ MlmTrainResult train_mlm(MlmTrainOptions o, const std::function<void(const MlmTr
           .val_loss = r.val_loss,
           .sequences_per_second = r.units_per_second,
           .seconds = r.seconds,
-          .parameters = n_parameters};
+          .parameters = n_parameters,
+          .skipped = skipped};
 }
 
 }  // namespace lmkit::api

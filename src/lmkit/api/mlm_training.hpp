@@ -9,17 +9,20 @@
 #include <cstdint>
 #include <functional>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
 #include "lmkit/api/saved_options.hpp"
 #include "lmkit/api/trainer.hpp"
+#include "lmkit/text/corpus.hpp"
 
 namespace lmkit::api {
 
 struct MlmTrainOptions {
   std::vector<std::string> data, val_data;  // corpora; val_data empty: the last tenth of the examples
   bool lines = false;                       // one example per line of each document
+  text::CorpusOptions corpus{};             // how both are read (format, text_field, skip_bad)
   std::string tokenizer;                    // a WordPiece tokenizer spec
   std::string config = "tiny";              // tiny, small or base
   std::string out;
@@ -32,8 +35,12 @@ struct MlmTrainOptions {
   std::size_t val_every = 100, val_batches = 8, checkpoint_every = 0;
   bool resume = false;       // continue the checkpoint in `out` with its saved options
   bool steps_given = false;  // with resume: schedule.steps is a new total (else the checkpoint's)
-  bool force = false;        // replace `out` if it exists
-  bool quiet = false;        // no progress bar or validation lines
+  // With resume: the options the caller set (saved_fields keys), compared with the checkpoint's:
+  // config, tokenizer and seq_len are refused (InvalidArgument) when they differ; others that differ
+  // are warned about and used (see apply_resume_changes).
+  std::set<std::string> given;
+  bool force = false;  // replace `out` if it exists
+  bool quiet = false;  // no progress bar or validation lines
   std::function<void(const StepReport&)> on_step;
 };
 
@@ -47,6 +54,7 @@ void saved_fields(O& o, Visit visit) {
   visit("seq_len", o.seq_len);
   visit("mask_prob", o.mask_prob);
   visit("val_batches", o.val_batches);
+  visit("corpus", o.corpus);
 }
 
 // What the run is about to do, reported before the first step.
@@ -62,6 +70,7 @@ struct MlmTrainResult {
   std::optional<float> val_loss;
   double sequences_per_second = 0, seconds = 0;
   std::size_t parameters = 0;
+  std::uint64_t skipped = 0;  // bad documents skipped (corpus.skip_bad)
 };
 
 // InvalidArgument naming the field for options out of their domain (before any data is read),

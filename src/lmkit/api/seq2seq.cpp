@@ -55,25 +55,40 @@ nn::Seq2SeqConfig make_config(const std::string& spec, std::uint32_t tokenizer_v
 
 }  // namespace
 
-std::vector<TextPair> read_text_pairs(const std::string& path, bool require_target) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) fail("{}: cannot open: {}", path, errno_message(errno));
+std::vector<TextPair> read_text_pairs(const std::string& path, bool require_target,
+                                      const text::CorpusOptions& corpus, std::uint64_t* skipped) {
+  if (corpus.format == text::CorpusFormat::text)
+    invalid_argument("format", "text", "cannot hold (source, target) pairs; they are read as JSONL");
+  if (corpus.lines)
+    invalid_argument("lines", "true", "does not apply to (source, target) pairs: each JSONL line is one");
+  if (corpus.text_field != "text")
+    invalid_argument("text_field", corpus.text_field,
+                     "does not apply to (source, target) pairs: they are read from \"source\" and "
+                     "\"target\"");
+  text::CorpusOptions options = corpus;
+  options.format = text::CorpusFormat::jsonl;
+  options.text_field = "source";
+  text::CorpusReader reader({path}, options);
   std::vector<TextPair> pairs;
-  std::string line;
-  std::size_t line_no = 0;
-  while (std::getline(in, line)) {
-    ++line_no;
-    if (line.empty()) continue;
-    const std::string where = fmt::format("{} line {}", path, line_no);
-    Json doc = parse_json(line, where);
-    TextPair pair;
-    pair.source = json_get<std::string>(doc, "source", where);
-    if (require_target || doc.contains("target")) {
-      pair.target = json_get<std::string>(doc, "target", where);
+  std::uint64_t skipped_targets = 0;
+  text::Document doc;
+  while (reader.next(doc)) {
+    TextPair pair{.source = std::move(doc.text), .target = "", .has_target = false};
+    const auto target = doc.metadata.find("target");
+    if (require_target || target != doc.metadata.end()) {
+      if (target == doc.metadata.end() || !target->is_string()) {
+        const std::string problem =
+            target == doc.metadata.end() ? "missing field \"target\"" : "field \"target\" is not a string";
+        if (!corpus.skip_bad) fail("{} line {}: {}", doc.source, doc.line, problem);
+        ++skipped_targets;
+        continue;
+      }
+      pair.target = target->get<std::string>();
       pair.has_target = true;
     }
     pairs.push_back(std::move(pair));
   }
+  if (skipped) *skipped += reader.skipped() + skipped_targets;
   if (pairs.empty()) fail("{}: no (source, target) pairs", path);
   return pairs;
 }
@@ -241,9 +256,11 @@ Seq2SeqTrainResult train_seq2seq(Seq2SeqTrainOptions o,
   if (resuming) {
     const std::string path = o.out + "/training.json";
     state = read_json_file(path);
-    const std::uint64_t steps_override = o.schedule.steps;
+    const Seq2SeqTrainOptions requested = o;
     options_from_json(o, json_get<Json>(state, "options", path), path);
-    if (o.steps_given) o.schedule.steps = steps_override;
+    std::set<std::string> given = o.given;
+    if (o.steps_given) given.insert("steps");
+    apply_resume_changes(o, requested, given, {"tokenizer"}, path);
   } else {
     if (o.data.empty()) invalid_argument("data", "", "training needs (source, target) pairs");
     if (o.tokenizer.empty()) invalid_argument("tokenizer", "", "training needs a tokenizer");
@@ -268,6 +285,20 @@ Seq2SeqTrainResult train_seq2seq(Seq2SeqTrainOptions o,
   std::unique_ptr<nn::Seq2SeqModel> model;
   if (resuming) {
     model = std::move(nn::load_seq2seq_dir(o.out).model);
+    if (o.given.contains("config")) {
+      const nn::Seq2SeqConfig asked = make_config(o.config, tokenizer->vocab_size()),
+                              &saved = model->config();
+      auto shape = [](const nn::Seq2SeqConfig& c) {
+        return fmt::format("{} + {} layers, {} heads, width {}, ffn {}, n_ctx {}, vocab_size {}",
+                           c.n_encoder_layer, c.n_decoder_layer, c.n_head, c.n_embd, c.n_ffn, c.n_ctx,
+                           c.vocab_size);
+      };
+      if (shape(asked) != shape(saved))
+        invalid_argument("config", o.config,
+                         "describes another model ({}) than the checkpoint in {} ({}); a resumed run "
+                         "cannot change the model",
+                         shape(asked), o.out, shape(saved));
+    }
   } else {
     model = std::make_unique<nn::Seq2SeqModel>(make_config(o.config, tokenizer->vocab_size()));
     model->init_weights(o.seed);
@@ -277,9 +308,12 @@ Seq2SeqTrainResult train_seq2seq(Seq2SeqTrainOptions o,
     fail("the tokenizer's {} ids do not fit the model's vocab_size {}", tokenizer->vocab_size(),
          config.vocab_size);
   const Seq2SeqCodec codec(*tokenizer, config);
-  std::vector<nn::TokenPair> train = encode_pairs(read_text_pairs(o.data, true), codec, config, o.data), val;
+  std::uint64_t skipped = 0;
+  std::vector<nn::TokenPair> train = encode_pairs(read_text_pairs(o.data, true, o.corpus, &skipped), codec,
+                                                  config, o.data),
+                             val;
   if (!o.val_data.empty()) {
-    val = encode_pairs(read_text_pairs(o.val_data, true), codec, config, o.val_data);
+    val = encode_pairs(read_text_pairs(o.val_data, true, o.corpus, &skipped), codec, config, o.val_data);
   } else {
     // Hold out the last tenth of the pairs (at least one) for validation.
     const std::size_t n_val = std::max<std::size_t>(1, train.size() / 10);
@@ -320,7 +354,8 @@ Seq2SeqTrainResult train_seq2seq(Seq2SeqTrainOptions o,
           .steps = o.schedule.steps,
           .train_loss = r.train_loss,
           .val_loss = r.val_loss,
-          .parameters = model->parameters().size()};
+          .parameters = model->parameters().size(),
+          .skipped = skipped};
 }
 
 }  // namespace lmkit::api

@@ -17,6 +17,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -25,6 +26,7 @@
 #include "lmkit/api/trainer.hpp"
 #include "lmkit/nn/generate.hpp"
 #include "lmkit/nn/seq2seq.hpp"
+#include "lmkit/text/corpus.hpp"
 #include "lmkit/text/tokenizer.hpp"
 #include "lmkit/util/json.hpp"
 
@@ -35,9 +37,15 @@ struct TextPair {
   std::string source, target;
   bool has_target = false;
 };
-// The pairs of a .jsonl file (blank lines skipped); Error naming the file and line of a line that is
-// not such an object, or that lacks "target" when require_target; Error when there are none.
-std::vector<TextPair> read_text_pairs(const std::string& path, bool require_target);
+// The pairs of a JSONL file (blank lines skipped; .gz / .zst decompressed; "-" for stdin), read by
+// text::CorpusReader with `corpus`'s skip_bad and max_document_bytes: Error naming the file and line
+// of a line that is not such an object, or that lacks "target" when require_target (skipped and
+// counted in *skipped with corpus.skip_bad); Error when there are none. Pairs are JSONL with their own
+// fields, so a corpus.format of text, corpus.lines or a text_field other than "text" is an
+// InvalidArgument ("format", "lines", "text_field").
+std::vector<TextPair> read_text_pairs(const std::string& path, bool require_target,
+                                      const text::CorpusOptions& corpus = {},
+                                      std::uint64_t* skipped = nullptr);
 
 struct Seq2SeqGenerateRequest {
   std::vector<std::string> sources;                // "<mask>" marks the mask token
@@ -118,6 +126,7 @@ class Seq2Seq {
 
 struct Seq2SeqTrainOptions {
   std::string data, val_data;          // pairs files; val_data empty: the last tenth of data (at least one)
+  text::CorpusOptions corpus{};        // how both are read (see read_text_pairs)
   std::string tokenizer, config, out;  // config: "tiny" or a config.json file
   TrainSchedule schedule{.min_lr = -1, .weight_decay = 0.01f, .beta2 = 0.98f};  // see with_defaults
   std::uint64_t until = 0;
@@ -125,7 +134,11 @@ struct Seq2SeqTrainOptions {
   std::uint64_t seed = 1;
   bool resume = false;       // continue the checkpoint in `out` with its saved options
   bool steps_given = false;  // with resume: schedule.steps is a new total (else the checkpoint's)
-  bool quiet = false;        // no progress bar or validation lines
+  // With resume: the options the caller set (saved_fields keys, and "config"), compared with the
+  // checkpoint's: a tokenizer or a config describing another model is refused (InvalidArgument); others
+  // that differ are warned about and used (see apply_resume_changes).
+  std::set<std::string> given;
+  bool quiet = false;  // no progress bar or validation lines
   std::function<void(const StepReport&)> on_step;
 };
 
@@ -135,6 +148,7 @@ void saved_fields(O& o, Visit visit) {
   visit_common(o, visit);
   visit("min_lr", o.schedule.min_lr);
   visit("val_pairs", o.val_pairs);
+  visit("corpus", o.corpus);
 }
 
 struct Seq2SeqTrainPlan {
@@ -147,6 +161,7 @@ struct Seq2SeqTrainResult {
   float train_loss = 0;
   std::optional<float> val_loss;
   std::size_t parameters = 0;
+  std::uint64_t skipped = 0;  // bad pairs skipped (corpus.skip_bad)
 };
 
 // InvalidArgument naming the field for options out of their domain (before any data is read),

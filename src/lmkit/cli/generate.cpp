@@ -11,6 +11,7 @@
 
 #include "lmkit/api/model.hpp"
 #include "lmkit/cli/command.hpp"
+#include "lmkit/cli/sampling_options.hpp"
 #include "lmkit/tensor/gemm.hpp"
 #include "lmkit/util/error.hpp"
 #include "lmkit/util/json.hpp"
@@ -81,13 +82,7 @@ const bool registered = register_command("generate", [](CLI::App& app) {
   sub->add_option("--tokenizer", o->tokenizer, "Tokenizer spec (default: the one named in config.json)");
   sub->add_option("--max-new-tokens", o->request.max_new_tokens, "Tokens to generate per prompt")
       ->capture_default_str();
-  sub->add_option("--temperature", o->request.sampling.temperature, "Sampling temperature; 0 is greedy")
-      ->capture_default_str();
-  sub->add_option("--top-k", o->request.sampling.top_k, "Sample among the k most likely tokens (0: all)")
-      ->capture_default_str();
-  sub->add_option("--top-p", o->request.sampling.top_p, "Nucleus sampling mass")->capture_default_str();
-  sub->add_option("--seed", o->request.sampling.seed, "Sampling seed (prompt i uses seed + i)")
-      ->capture_default_str();
+  add_sampling_options(sub, o->request.sampling, "prompt");
   sub->add_option("--index", o->index_dir, "Sample from the GPT + ∞-gram mixture over this index");
   sub->add_option("--lambda-sparse", o->lambda_sparse,
                   "Mixture weight of sparse ∞-gram estimates (with --index)")

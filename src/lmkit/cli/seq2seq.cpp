@@ -7,6 +7,8 @@
 #include "lmkit/api/denoising.hpp"
 #include "lmkit/api/seq2seq.hpp"
 #include "lmkit/cli/command.hpp"
+#include "lmkit/cli/corpus_options.hpp"
+#include "lmkit/cli/sampling_options.hpp"
 #include "lmkit/cli/schedule_options.hpp"
 #include "lmkit/tensor/gemm.hpp"
 #include "lmkit/util/error.hpp"
@@ -19,11 +21,17 @@ namespace lmkit::cli {
 namespace {
 
 struct TrainCommand {
+  CorpusCliOptions corpus;
   api::Seq2SeqTrainOptions train;
   bool json = false;
 };
 
 void run_train(TrainCommand& c) {
+  if (c.corpus.paths.size() > 1 || c.corpus.validation.size() > 1)
+    usage_fail("seq2seq train reads one pairs file as --data and one as --val-data");
+  c.train.data = c.corpus.paths.empty() ? "" : c.corpus.paths.front();
+  c.train.val_data = c.corpus.validation.empty() ? "" : c.corpus.validation.front();
+  c.train.corpus = c.corpus.reader_options();
   c.train.quiet = ProgressBar::quiet() || c.json;
   const api::Seq2SeqTrainResult r = api::train_seq2seq(c.train, [&](const api::Seq2SeqTrainPlan& p) {
     if (!c.train.quiet)
@@ -33,8 +41,10 @@ void run_train(TrainCommand& c) {
                  p.parameters, p.encoder_layers, p.decoder_layers, p.width, p.train_pairs, p.val_pairs,
                  p.batch, p.threads);
   });
+  report_skipped(r.skipped, {});
   if (c.json)
     fmt::print("{}\n", Json{{"out", r.out},
+                            {"skipped", r.skipped},
                             {"steps", r.step},
                             {"train_loss", r.train_loss},
                             {"val_loss", r.val_loss ? Json(*r.val_loss) : Json(nullptr)},
@@ -107,26 +117,23 @@ const bool registered = register_command("seq2seq", [](CLI::App& app) {
   api::Seq2SeqTrainOptions* o = &t->train;
   auto* train =
       group->add_subcommand("train", "Train on (source, target) pairs (writes a BART-layout directory)");
-  train->add_option("--data", o->data, "Training pairs: .jsonl with \"source\" and \"target\"");
-  train->add_option("--val-data", o->val_data, "Validation pairs (default: the last tenth of --data)");
+  add_corpus_options(
+      train, t->corpus,
+      {.required = false,
+       .validation = true,
+       .data_help = "Training pairs: JSONL with \"source\" and \"target\"; .gz / .zst; '-' for stdin",
+       .validation_help = "Validation pairs (default: the last tenth of --data)"});
   train->add_option("--tokenizer", o->tokenizer, "Tokenizer spec (e.g. bytes)");
   train->add_option("--config", o->config, "Model size: tiny, or a config.json file");
-  train->add_option("--out", o->out, "Model directory to write (must not exist unless --resume)");
+  add_run_options(train, *o);
   CLI::Option* steps = add_schedule_options(train, o->schedule);
-  train->add_option("--until", o->until, "Stop after this step and checkpoint (continue with --resume)");
   train->add_option("--batch", o->batch, "Pairs per step")->capture_default_str();
-  train->add_option("--seed", o->seed, "Seed for initialization and batches")->capture_default_str();
-  train->add_option("--val-every", o->val_every, "Steps between validation losses")->capture_default_str();
   train->add_option("--val-pairs", o->val_pairs, "Validation pairs per evaluation (0: all)")
       ->capture_default_str();
-  train
-      ->add_option("--checkpoint-every", o->checkpoint_every,
-                   "Steps between checkpoints (0: only at the end)")
-      ->capture_default_str();
-  train->add_flag("--resume", o->resume, "Continue the checkpoint in --out where it stopped");
   train->add_flag("--json", t->json, "Print one JSON summary");
-  train->callback([t, steps] {
+  train->callback([t, steps, train] {
     t->train.steps_given = steps->count() > 0;
+    t->train.given = given_fields(train);
     run_train(*t);
   });
 
@@ -141,12 +148,7 @@ const bool registered = register_command("seq2seq", [](CLI::App& app) {
   gen->add_option("--limit", g->limit, "Only the first this many lines of --input (0: all)");
   gen->add_option("--tokenizer", g->tokenizer, "Tokenizer spec (default: the one named in config.json)");
   gen->add_option("--max-new-tokens", r->max_new_tokens, "Most tokens per output (default: n_ctx)");
-  gen->add_option("--temperature", r->sampling.temperature, "Sampling temperature; 0 is greedy")
-      ->capture_default_str();
-  gen->add_option("--top-k", r->sampling.top_k, "Sample among the k most likely tokens (0: all)")
-      ->capture_default_str();
-  gen->add_option("--top-p", r->sampling.top_p, "Nucleus sampling mass")->capture_default_str();
-  gen->add_option("--seed", r->sampling.seed, "Sampling seed (input i uses seed + i)")->capture_default_str();
+  add_sampling_options(gen, r->sampling, "input");
   gen->add_option("--beam", r->beam, "Beam search with this width instead of greedy or sampling");
   gen->add_option("--length-penalty", r->length_penalty, "Beam ranking: log P / length^this")
       ->capture_default_str();

@@ -3,7 +3,6 @@
 // checkpointing atomically as it goes; `--resume` continues a checkpoint bit for bit.
 #include <fmt/format.h>
 
-#include <algorithm>
 #include <cstdio>
 #include <memory>
 
@@ -67,28 +66,15 @@ const bool registered = register_command("train", [](CLI::App& app) {
                       .validation_help = "Validation corpus (default: the last tenth of --data)"});
   sub->add_option("--tokenizer", o->tokenizer, "Tokenizer spec (e.g. bytes)");
   sub->add_option("--config", o->config, "Model size: tiny, small, or a config.json file");
-  sub->add_option("--out", o->out, "Model directory to write (must not exist unless --resume)");
+  add_run_options(sub, *o);
   CLI::Option* steps = add_schedule_options(sub, o->schedule);
-  sub->add_option("--until", o->until, "Stop after this step and checkpoint (continue later with --resume)");
   sub->add_option("--batch", o->batch, "Sequences per step")->capture_default_str();
   add_context_option(sub, o->ctx, "Tokens per sequence (default: min(n_ctx, 256))");
-  sub->add_option("--seed", o->seed, "Seed for initialization and batches")->capture_default_str();
-  sub->add_option("--val-every", o->val_every, "Steps between validation losses")->capture_default_str();
   sub->add_option("--val-batches", o->val_batches, "Batches per validation")->capture_default_str();
-  sub->add_option("--checkpoint-every", o->checkpoint_every, "Steps between checkpoints (0: only at the end)")
-      ->capture_default_str();
-  sub->add_flag("--resume", o->resume, "Continue the checkpoint in --out where it stopped");
   sub->add_flag("--json", c->json, "Print one JSON summary");
   sub->callback([c, steps, sub] {
     c->train.steps_given = steps->count() > 0;
-    // The options given, by the library's field names (--val-every: val_every), for --resume to
-    // compare with the checkpoint's.
-    for (const CLI::Option* option : sub->get_options())
-      if (option->count() > 0 && !option->get_lnames().empty()) {
-        std::string field = option->get_lnames().front();
-        std::replace(field.begin(), field.end(), '-', '_');
-        c->train.given.insert(field);
-      }
+    c->train.given = given_fields(sub);
     run_train(*c);
   });
 });
