@@ -126,7 +126,7 @@ TEST(TrainGpt, ResumingWithOtherOptionsNamesEachDifference) {
                })),
                InvalidArgument);
   const GptTrainResult r = train_gpt(resume([](GptTrainOptions& o) {
-    o.lr = 5e-4f, o.steps = 5, o.config = "tiny";
+    o.schedule.lr = 5e-4f, o.schedule.steps = 5, o.config = "tiny";
     o.given = {"lr", "steps", "config"};
   }));
   set_warning_handler(previous);
