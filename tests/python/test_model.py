@@ -43,9 +43,11 @@ def model(model_dir):
 
 @pytest.fixture(scope="session")
 def byte_index(tmp_path_factory, lmkit_exe, corpus):
+    # 2-byte tokens: with 1-byte ones the separator 0xFF is also a byte the model may sample, which the
+    # ∞-gram refuses as context.
     out = tmp_path_factory.mktemp("model") / "index"
     subprocess.run([lmkit_exe, "--quiet", "index", "build", "--tokenizer", "bytes", "--corpus", corpus,
-                    "--out", str(out)], check=True, capture_output=True)
+                    "--token-width", "2", "--out", str(out)], check=True, capture_output=True)
     return str(out)
 
 
@@ -104,7 +106,7 @@ def test_stream_yields_what_generate_returns(model):
     assert list(stream) == []  # exhausted
 
 
-def test_a_dropped_or_failing_stream_ends_cleanly(model):
+def test_a_dropped_or_failing_stream_ends_cleanly(model, byte_index):
     # Dropped after two pieces, closed, and left by an exception in the loop's body: each ends the
     # worker (no hang, no crash) and the model still works.
     for _ in range(3):
@@ -117,6 +119,17 @@ def test_a_dropped_or_failing_stream_ends_cleanly(model):
     with pytest.raises(KeyError):
         for piece in model.stream("And", max_new_tokens=40, seed=1):
             raise KeyError(piece)
+    # Generation that would not end by itself (the mixture runs past the context) ends at close() or
+    # when the iterator is dropped: the completion never comes, and nothing waits for 10^7 tokens.
+    index = lmkit.Index(byte_index)
+    endless = dict(max_new_tokens=10**7, index=index, lambda_sparse=0.5, lambda_dense=0.5)
+    stream = model.stream("And", **endless)
+    next(stream)
+    stream.close()
+    assert stream.completion is None and list(stream) == []
+    stream = model.stream("And", **endless)
+    next(stream)
+    del stream
     # A prompt the API refuses once generation starts: raised by the iterator, as lmkit.UsageError.
     with pytest.raises(lmkit.UsageError, match="context of 48"):
         list(model.stream("x" * 60))
