@@ -45,13 +45,7 @@ std::vector<double> per_call_micros(std::size_t n, int passes, std::uint64_t& si
   return out;
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
-  if (argc != 4) {
-    fmt::print(stderr, "usage: api_query_bench INDEX_DIR QUERIES.json PASSES\n");
-    return 2;
-  }
+int run(char** argv) {
   const auto index = lmkit::api::Index::open(argv[1]);
   const auto& engine = index->engine();
   std::ifstream in(argv[2]);
@@ -100,4 +94,20 @@ int main(int argc, char** argv) {
   report["score_tokens_per_s"] = tokens_per_s;
   report["sink"] = sink;
   fmt::print("{}\n", report.dump());
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc != 4) {
+    fmt::print(stderr, "usage: api_query_bench INDEX_DIR QUERIES.json PASSES\n");
+    return 2;
+  }
+  try {
+    return run(argv);
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "api_query_bench: {}\n", e.what());
+    return 1;
+  }
 }

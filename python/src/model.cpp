@@ -139,6 +139,7 @@ class TokenStream {
   }
   TokenStream(const TokenStream&) = delete;
   TokenStream& operator=(const TokenStream&) = delete;
+  // NOLINTNEXTLINE(bugprone-exception-escape): a mutex or join fails only in a broken thread library
   ~TokenStream() {
     // Called with the GIL held (pybind11 deallocation); the worker needs none, but waiting for it with
     // the GIL held would stall every other Python thread for up to one token's compute.
@@ -316,7 +317,7 @@ void bind_model(py::module_& m) {
       .def("__next__", &TokenStream::next)
       .def("close", &TokenStream::close, "Ends generation at the next token.")
       .def("__enter__", [](py::object self) { return self; })
-      .def("__exit__", [](TokenStream& s, py::args) { s.close(); })
+      .def("__exit__", [](TokenStream& s, const py::args&) { s.close(); })
       .def_property_readonly("completion", &TokenStream::completion,
                              "The Completion once the iterator is exhausted, else None.");
 
