@@ -7,7 +7,14 @@
     import lmkit
     index = lmkit.Index("data/demo/index")  # lmkit's own layer: text or ids, numpy results
     index.count("in the beginning")
-"""
-from ._lmkit import Error, Index, InfiniGramEngine, Tokenizer, UsageError, __version__
 
-__all__ = ["Error", "Index", "InfiniGramEngine", "Tokenizer", "UsageError", "__version__"]
+    model = lmkit.Model.from_pretrained("data/demo/model")
+    model.generate("In the beginning", max_new_tokens=20, seed=1).text
+    for piece in model.stream("In the beginning"): print(piece, end="", flush=True)
+    model.score("And God said")              # numpy float64: ln P(token i | tokens before it)
+"""
+from ._lmkit import (Completion, Error, Index, InfiniGramEngine, Model, Tokenizer, TokenStream, UsageError,
+                     __version__, evaluate)
+
+__all__ = ["Completion", "Error", "Index", "InfiniGramEngine", "Model", "Tokenizer", "TokenStream", "UsageError",
+           "__version__", "evaluate"]

@@ -123,6 +123,7 @@ class Index {
   }
 
   const api::Index& api() const { return *index_; }
+  const std::shared_ptr<const api::Index>& shared() const { return index_; }
 
  private:
   std::shared_ptr<const api::Index> index_;
@@ -175,6 +176,13 @@ class Tokenizer {
 };
 
 }  // namespace
+
+std::shared_ptr<const api::Index> index_argument(py::handle value, const std::string& what) {
+  if (!py::isinstance<Index>(value))
+    throw py::type_error(
+        fmt::format("{}: expected an lmkit.Index, got {}", what, Py_TYPE(value.ptr())->tp_name));
+  return value.cast<const Index&>().shared();
+}
 
 void bind_index(py::module_& m) {
   py::class_<Index>(

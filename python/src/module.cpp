@@ -36,4 +36,5 @@ PYBIND11_MODULE(_lmkit, m) {
 
   lmkit::python::bind_infinigram_engine(m);
   lmkit::python::bind_index(m);
+  lmkit::python::bind_model(m);
 }
