@@ -10,6 +10,7 @@
 #include "lmkit/api/bert_data.hpp"
 #include "lmkit/api/encoder.hpp"
 #include "lmkit/util/error.hpp"
+#include "lmkit/util/json.hpp"
 #include "support/temp_dir.hpp"
 
 namespace lmkit::api {
@@ -59,6 +60,24 @@ TEST(TrainMlm, ResumingAnInterruptedRunEndsWithTheSameWeights) {
             0);
   // The directory carries its tokenizer and embeds.
   EXPECT_EQ(Encoder::load(whole.out)->embed({"god created"})[0].size(), 64u);
+}
+
+// training.json records the corpus relative to the checkpoint: moved together, they resume from anywhere.
+TEST(TrainMlm, ACheckpointMovedWithItsDataResumes) {
+  lmkit::testing::TempDir tmp;
+  MlmTrainOptions part = tiny_run(tmp, "part");
+  part.until = 2;
+  ASSERT_EQ(train_mlm(part).step, 2u);
+  EXPECT_EQ(read_json_file(part.out + "/training.json")["options"]["data"], Json::array({"../corpus.txt"}));
+  namespace fs = std::filesystem;
+  fs::create_directories(tmp.path / "moved");
+  fs::rename(tmp.path / "part", tmp.path / "moved" / "part");
+  fs::rename(tmp.path / "corpus.txt", tmp.path / "moved" / "corpus.txt");
+  MlmTrainOptions rest;
+  rest.out = (tmp.path / "moved" / "part").string();
+  rest.resume = true;
+  rest.on_step = [](const StepReport&) {};
+  EXPECT_EQ(train_mlm(rest).step, 4u);
 }
 
 TEST(TrainMlm, ResumingWithOtherOptionsNamesEachDifference) {

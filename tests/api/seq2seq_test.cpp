@@ -12,6 +12,7 @@
 #include "lmkit/nn/seq2seq_generate.hpp"
 #include "lmkit/nn/seq2seq_training.hpp"
 #include "lmkit/util/error.hpp"
+#include "lmkit/util/json.hpp"
 #include "support/temp_dir.hpp"
 
 namespace lmkit::api {
@@ -173,6 +174,20 @@ TEST(TrainSeq2Seq, ResumingAnInterruptedRunEndsWithTheSameWeights) {
   } catch (const InvalidArgument& e) {
     EXPECT_EQ(e.field(), "config");
   }
+  // training.json records the pairs file relative to the checkpoint: moved together, they resume
+  // from anywhere.
+  Seq2SeqTrainOptions portable = run("portable");
+  portable.until = 2;
+  ASSERT_EQ(train_seq2seq(portable).step, 2u);
+  EXPECT_EQ(read_json_file(portable.out + "/training.json")["options"]["data"], "../pairs.jsonl");
+  std::filesystem::create_directories(tmp.path / "moved");
+  std::filesystem::rename(tmp.path / "portable", tmp.path / "moved" / "portable");
+  std::filesystem::rename(tmp.path / "pairs.jsonl", tmp.path / "moved" / "pairs.jsonl");
+  Seq2SeqTrainOptions moved;
+  moved.out = (tmp.path / "moved" / "portable").string();
+  moved.resume = true;
+  moved.on_step = [](const StepReport&) {};
+  EXPECT_EQ(train_seq2seq(moved).step, 4u);
 }
 
 // A pairs file is read as a corpus: bad lines are skipped and counted with skip_bad, and the corpus

@@ -78,7 +78,8 @@ MlmTrainResult train_mlm(MlmTrainOptions o, const std::function<void(const MlmTr
     if (json_get<std::string>(state, "format", path) != "lmkit-mlm-1")
       fail("{}: not an lmkit mlm checkpoint", path);
     const MlmTrainOptions requested = o;
-    options_from_json(o, json_get<Json>(state, "options", path), path);  // leaves out, until
+    options_from_json(o, resolved_paths(json_get<Json>(state, "options", path), o.out),
+                      path);  // leaves out, until
     std::set<std::string> given = o.given;
     if (o.steps_given) given.insert("steps");
     apply_resume_changes(o, requested, given, {"config", "tokenizer", "seq_len"}, path);
@@ -156,8 +157,9 @@ MlmTrainResult train_mlm(MlmTrainOptions o, const std::function<void(const MlmTr
     AtomicDirectory out(o.out, written);
     nn::save_bert_dir(*model, out.temp_path(), "", {});
     text::write_wordpiece_files(*tokenizer, out.temp_path(), config.max_position_embeddings);
-    nn::write_training_files(out.temp_path(), t.optimizer(), t.state("lmkit-mlm-1", options_json(o)),
-                             t.history(), "lmkit mlm train: " + o.out);
+    nn::write_training_files(out.temp_path(), t.optimizer(),
+                             t.state("lmkit-mlm-1", portable_paths(options_json(o), o.out)), t.history(),
+                             "lmkit mlm train: " + o.out);
     out.commit();
     written = true;
   };

@@ -257,7 +257,7 @@ Seq2SeqTrainResult train_seq2seq(Seq2SeqTrainOptions o,
     const std::string path = o.out + "/training.json";
     state = read_json_file(path);
     const Seq2SeqTrainOptions requested = o;
-    options_from_json(o, json_get<Json>(state, "options", path), path);
+    options_from_json(o, resolved_paths(json_get<Json>(state, "options", path), o.out), path);
     std::set<std::string> given = o.given;
     if (o.steps_given) given.insert("steps");
     apply_resume_changes(o, requested, given, {"tokenizer"}, path);
@@ -336,7 +336,8 @@ Seq2SeqTrainResult train_seq2seq(Seq2SeqTrainOptions o,
   bool written = resuming;
   auto checkpoint = [&](const Trainer& t) {
     nn::save_seq2seq_checkpoint(o.out, written, *model, t.optimizer(), o.tokenizer,
-                                t.state("lmkit-seq2seq-train-1", options_json(o)), t.history());
+                                t.state("lmkit-seq2seq-train-1", portable_paths(options_json(o), o.out)),
+                                t.history());
     written = true;
   };
   const TrainResult r = trainer.run(
