@@ -98,3 +98,21 @@ TEST(InfgramLM, WithoutAnEosDocumentEndsAreLeftOutAndRenormalized) {
   EXPECT_NEAR(after_5.distribution[2], 3.0 / 9, 1e-12);
   EXPECT_NEAR(std::accumulate(after_5.distribution.begin(), after_5.distribution.end(), 0.0), 1.0, 1e-12);
 }
+
+TEST(InfgramLM, AContextHoldingTheSeparatorIdMatchesOnlyAfterIt) {
+  // A 1-byte index: id 255 is its separator, yet the bytes tokenizer's vocabulary holds it, so a
+  // model may sample it. Nothing in the corpus contains it: the ∞-gram backs off to what follows it.
+  auto shards = random_shards(8, 5);
+  ngram::testing::TempDir dir;
+  ngram::testing::write_test_index(dir.path(), shards, 1, 2);
+  std::shared_ptr<ngram::testing::TestIndex> opened =
+      ngram::testing::open_test_index(dir.path(), shards.size(), {1, std::nullopt});
+  std::shared_ptr<const ngram::Engine> engine(opened, opened->engine.get());
+  lm::InfgramLM lm(engine, /*vocab_size=*/256);
+  const lm::InfgramEstimate with = lm.estimate(Tokens{1, 7, 255, 7, 7});
+  const lm::InfgramEstimate after = lm.estimate(Tokens{7, 7});
+  EXPECT_EQ(with.suffix_len, after.suffix_len);
+  EXPECT_EQ(with.distribution, after.distribution);
+  EXPECT_EQ(lm.estimate(Tokens{3, 255}).suffix_len, 0u);
+  EXPECT_THROW(lm.estimate(Tokens{256}), Error);  // does not fit 1-byte tokens at all
+}

@@ -14,6 +14,15 @@ InfgramLM::InfgramLM(std::shared_ptr<const ngram::Engine> engine, std::uint32_t 
 }
 
 InfgramEstimate InfgramLM::estimate(std::span<const std::uint32_t> context) const {
+  // A vocabulary may hold the id the index uses as its document separator (byte 255 of the bytes
+  // tokenizer in a 1-byte index): no suffix that contains it occurs in the corpus, so the longest
+  // matching suffix lies after its last occurrence.
+  const std::uint32_t separator = engine_->separator_id();
+  for (std::size_t i = context.size(); i-- > 0;)
+    if (context[i] == separator) {
+      context = context.subspan(i + 1);
+      break;
+    }
   engine_->check_ids(context, "infgram context");
   for (std::size_t start = 0; start <= context.size(); ++start) {
     ngram::InfgramNtdResult result = engine_->infgram_ntd(context.subspan(start), max_support_);
