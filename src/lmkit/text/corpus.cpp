@@ -145,7 +145,7 @@ bool CorpusReader::open_next_file() {
 
 void CorpusReader::reject(std::uint64_t line, const std::string& reason) {
   if (!options_.skip_bad)
-    fail("{}:{}: {} (use --skip-bad to skip bad documents)", stream_->name(), line, reason);
+    fail("{}:{}: {} (the corpus option skip_bad skips bad documents)", stream_->name(), line, reason);
   ++skipped_;
   if (skipped_examples_.size() < kMaxSkippedExamples)
     skipped_examples_.push_back({stream_->name(), line, reason});
