@@ -196,17 +196,26 @@ class InfiniGramEngine {
     return search_dict(result);
   }
 
-  py::object find_cnf(py::handle cnf, py::handle max_clause_freq, py::handle max_diff_tokens,
-                      int what) const {
-    ngram::CnfOptions options;
+  // The CNF query and its limits shared by find_cnf, count_cnf and search_docs_cnf: Infini-gram's
+  // error dict for the first bad one, or nothing when `query` and `options` are set.
+  std::optional<py::object> cnf_request(py::handle cnf, py::handle max_clause_freq,
+                                        py::handle max_diff_tokens, ngram::Cnf& query,
+                                        ngram::CnfOptions& options) const {
     if (!parameter(max_clause_freq, max_clause_freq_, options.max_clause_freq))
       return error_dict("max_clause_freq must be a positive integer");
     if (!parameter(max_diff_tokens, max_diff_tokens_, options.max_diff_tokens))
       return error_dict("max_diff_tokens must be a positive integer");
-    ngram::Cnf query;
     if (!is_cnf(cnf, token_id_max_, query))
       return error_dict(fmt::format(
           "cnf must be a non-empty, triply-nested list of integers in range [0, {}]", token_id_max_));
+    return std::nullopt;
+  }
+
+  py::object find_cnf(py::handle cnf, py::handle max_clause_freq, py::handle max_diff_tokens,
+                      int what) const {
+    ngram::CnfOptions options;
+    ngram::Cnf query;
+    if (auto error = cnf_request(cnf, max_clause_freq, max_diff_tokens, query, options)) return *error;
     ngram::CnfResult result;
     {
       py::gil_scoped_release release;
@@ -224,14 +233,8 @@ class InfiniGramEngine {
     if (!parameter(maxnum, maxnum_, num)) return error_dict("maxnum must be a positive integer");
     if (!parameter(max_disp_len, max_disp_len_, disp))
       return error_dict("max_disp_len must be a positive integer");
-    if (!parameter(max_clause_freq, max_clause_freq_, options.max_clause_freq))
-      return error_dict("max_clause_freq must be a positive integer");
-    if (!parameter(max_diff_tokens, max_diff_tokens_, options.max_diff_tokens))
-      return error_dict("max_diff_tokens must be a positive integer");
     ngram::Cnf query;
-    if (!is_cnf(cnf, token_id_max_, query))
-      return error_dict(fmt::format(
-          "cnf must be a non-empty, triply-nested list of integers in range [0, {}]", token_id_max_));
+    if (auto error = cnf_request(cnf, max_clause_freq, max_diff_tokens, query, options)) return *error;
     ngram::SearchDocsResult result;
     {
       py::gil_scoped_release release;
